@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else serves them.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install sysdeps migrate seed serve bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+sysdeps:
+	bash scripts/sysdeps.sh
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: sysdeps seed
+	@echo "公租房登记: http://$(HOST):$(PORT)/  (SMS codes: http://$(HOST):$(PORT)/dev/sms/)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: sysdeps install
+	mkdir -p var
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: install
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/gunicorn -c bphc/gunicorn.conf.py bphc.wsgi
+
+bench: sysdeps install
+	$(BIN)/python -m bench.rush $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var/staticfiles test-artifacts

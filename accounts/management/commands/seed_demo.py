@@ -1,0 +1,23 @@
+import importlib
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Load the demo accounts, filings and plans (idempotent: running it again changes nothing)."
+
+    def handle(self, *args, **options) -> None:
+        # Each app that has demo data ships a `demo.load(stdout)`; apps are visited in the
+        # order of INSTALLED_APPS, which follows the dependencies.
+        for config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.load(self.stdout)
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))

@@ -1,0 +1,199 @@
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bphc.http import safe_next
+from bphc.masking import mask_phone
+
+from .audit import audit_record
+from .forms import (
+    CodeLoginForm,
+    NewPhoneForm,
+    OldPhoneForm,
+    PasswordLoginForm,
+    RegisterForm,
+    SendCodeForm,
+)
+from .models import SmsCode, SmsMessage, User
+from .sms import CODE_SENT, send_code, send_sms_after_commit
+
+# How long a verified old-phone code lets the person choose a new phone.
+PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)
+SELF_PHONE_PURPOSES = {SmsCode.Purpose.CHANGE_OLD, SmsCode.Purpose.CANCEL}
+
+
+def _phone_change_step_ok(request: HttpRequest) -> bool:
+    stamp = request.session.get("phone_change_ok_at")
+    if not stamp:
+        return False
+    return timezone.now() - dt.datetime.fromisoformat(stamp) < PHONE_CHANGE_WINDOW
+
+
+def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
+    """Send a code for `purpose` to the phone the request names; (sent, message)."""
+    if purpose in SELF_PHONE_PURPOSES:
+        if not request.user.is_authenticated:
+            return False, "请先登录。"
+        phone = request.user.phone
+        deliver = True
+    else:
+        form = SendCodeForm(request.POST)
+        if not form.is_valid():
+            return False, form.errors["phone"][0]
+        phone = form.cleaned_data["phone"]
+        exists = User.objects.filter(phone=phone).exists()
+        if purpose == SmsCode.Purpose.REGISTER:
+            deliver = not exists
+        elif purpose == SmsCode.Purpose.LOGIN:
+            deliver = exists
+        elif purpose == SmsCode.Purpose.CHANGE_NEW:
+            if not request.user.is_authenticated or not _phone_change_step_ok(request):
+                return False, "请先验证原手机号。"
+            if exists:
+                return False, "该手机号已绑定其他账号，不能使用。"
+            deliver = True
+        else:
+            return False, "不支持的验证码类型。"
+    # Register and login answer the same whether or not the phone has an account.
+    problem = send_code(request, phone=phone, purpose=purpose, deliver=deliver)
+    if problem:
+        return False, problem
+    return True, CODE_SENT.format(minutes=settings.SMS_CODE_TTL_SECONDS // 60)
+
+
+@require_POST
+def send_code_view(request: HttpRequest, purpose: str) -> HttpResponse:
+    """The 获取验证码 button when scripts run: answers JSON, the page stays as it is."""
+    if purpose not in SmsCode.Purpose.values or purpose in ("assist", "admin_login"):
+        raise Http404
+    sent, message = deliver_code(request, purpose)
+    return JsonResponse(
+        {"sent": sent, "message": message, "wait": settings.SMS_RESEND_SECONDS if sent else 0},
+        status=200 if sent else 400,
+    )
+
+
+def _code_page(request: HttpRequest, template: str, context: dict, purpose: str) -> HttpResponse:
+    """The 获取验证码 button without scripts: send, then show the same form again."""
+    sent, message = deliver_code(request, purpose)
+    context["code_message"] = message
+    context["code_sent"] = sent
+    context["countdown"] = settings.SMS_RESEND_SECONDS if sent else 0
+    return render(request, template, context, status=200 if sent else 400)
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:center")
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        form = RegisterForm(initial=request.POST.dict())
+        return _code_page(request, "accounts/register.html", {"form": form}, SmsCode.Purpose.REGISTER)
+
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.create_user(
+            data["phone"], data["password"], name=data["name"], id_number=data["id_number"] or None
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "注册成功，欢迎使用公租房登记。")
+        return redirect(safe_next(request, reverse("accounts:center")))
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    tab = "password" if request.GET.get("tab") == "password" or request.POST.get("tab") == "password" else "code"
+    next_url = safe_next(request, reverse("accounts:center"))
+    context = {"tab": tab, "next": next_url if next_url != reverse("accounts:center") else ""}
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        context["code_form"] = CodeLoginForm(initial=request.POST.dict(), request=request)
+        context["password_form"] = PasswordLoginForm(request=request)
+        return _code_page(request, "accounts/login.html", context, SmsCode.Purpose.LOGIN)
+
+    data = request.POST if request.method == "POST" else None
+    code_form = CodeLoginForm(data if tab == "code" else None, request=request)
+    password_form = PasswordLoginForm(data if tab == "password" else None, request=request)
+    form = code_form if tab == "code" else password_form
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(next_url)
+    context.update(code_form=code_form, password_form=password_form)
+    return render(request, "accounts/login.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect("home")
+
+
+@login_required
+def center(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/center.html", {"section": "profile"})
+
+
+@login_required
+def phone_change(request: HttpRequest) -> HttpResponse:
+    """Step one: prove the old phone."""
+    context = {"section": "phone", "step": 1}
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        context["form"] = OldPhoneForm(user=request.user)
+        return _code_page(request, "accounts/phone_change.html", context, SmsCode.Purpose.CHANGE_OLD)
+
+    form = OldPhoneForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        request.session["phone_change_ok_at"] = timezone.now().isoformat()
+        return redirect("accounts:phone_change_new")
+    context["form"] = form
+    return render(request, "accounts/phone_change.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def phone_change_new(request: HttpRequest) -> HttpResponse:
+    """Step two: the new phone and its code."""
+    if not _phone_change_step_ok(request):
+        messages.error(request, "请先验证原手机号。")
+        return redirect("accounts:phone_change")
+    context = {"section": "phone", "step": 2}
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        context["form"] = NewPhoneForm(initial=request.POST.dict(), user=request.user)
+        return _code_page(request, "accounts/phone_change.html", context, SmsCode.Purpose.CHANGE_NEW)
+
+    form = NewPhoneForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        old_phone = user.phone
+        with transaction.atomic():
+            user.phone = form.cleaned_data["phone"]
+            user.save(update_fields=["phone"])
+            audit_record(
+                actor=user, action="修改手机号", target=user, reason="本人在个人中心修改",
+                details={"old": mask_phone(old_phone), "new": mask_phone(user.phone)},
+            )
+            send_sms_after_commit(
+                old_phone, "phone_changed",
+                {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(user.phone)},
+            )
+        request.session.pop("phone_change_ok_at", None)
+        messages.success(request, "手机号已修改，请使用新手机号登录。")
+        return redirect("accounts:center")
+    context["form"] = form
+    return render(request, "accounts/phone_change.html", context, status=400 if form.errors else 200)
+
+
+def dev_sms(request: HttpRequest) -> HttpResponse:
+    """Development only: the newest texts the outbox kept, so journeys work without a phone."""
+    if not settings.DEBUG:
+        raise Http404
+    rows = SmsMessage.objects.all()[:50]
+    return render(request, "accounts/dev_sms.html", {"rows": rows})

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+from . import views
+
+admin.site.site_header = "北京保障房中心 · 公租房登记管理"
+admin.site.site_title = "公租房登记管理"
+admin.site.index_title = "业务管理"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("gzf/", views.gzf, name="gzf"),
+    path("accounts/", include("accounts.urls")),
+    path("gzf/", include("rentals.urls")),
+    path("filing/", include("filings.urls")),
+    path("", include("registrations.urls")),
+    path("dev/sms/", account_views.dev_sms, name="dev_sms"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "bphc.views.forbidden"
+handler404 = "bphc.views.not_found"
+handler500 = "bphc.views.server_error"

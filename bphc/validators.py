@@ -1,0 +1,59 @@
+"""Normalisation and validation of mainland mobile numbers and 身份证号 (GB 11643-1999)."""
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+ID_RE = re.compile(r"^\d{17}[\dX]$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+
+def normalise_phone(raw: str | None) -> str:
+    """Strip spaces, dashes and a +86 / 0086 prefix."""
+    value = re.sub(r"[\s\-()]", "", str(raw or ""))
+    for prefix in ("+86", "0086"):
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+    if value.startswith("86") and len(value) == 13:
+        value = value[2:]
+    return value
+
+
+def validate_phone(value: str) -> None:
+    if not PHONE_RE.match(value or ""):
+        raise ValidationError("请输入正确的11位手机号码。", code="phone")
+
+
+def normalise_id_number(raw: str | None) -> str:
+    return re.sub(r"\s", "", str(raw or "")).upper()
+
+
+def id_number_problem(value: str) -> str | None:
+    """Return why an 18-character 身份证号 is invalid, or None when it is valid."""
+    if not ID_RE.match(value):
+        return "身份证号应为18位，最后一位可以是数字或X。"
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期不正确。"
+    if birth.year < 1900 or birth > dt.date.today():
+        return "身份证号中的出生日期不正确。"
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
+    if ID_CHECK_CHARS[total % 11] != value[17]:
+        return "身份证号校验位不正确，请核对后重新输入。"
+    return None
+
+
+def validate_id_number(value: str) -> None:
+    problem = id_number_problem(value)
+    if problem:
+        raise ValidationError(problem, code="id_number")
+
+
+def id_check_char(first17: str) -> str:
+    """The GB 11643 check character for 17 digits (used by demo data and tests)."""
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]

@@ -1,0 +1,70 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from bphc.masking import mask_id_number, mask_phone
+from rentals.vocab import DISTRICT_CHOICES
+
+
+class Filing(models.Model):
+    """The authority's record that a family qualifies for 公租房 (备案)."""
+
+    class Status(models.TextChoices):
+        VALID = "有效", "有效"
+        INVALID = "失效", "失效"
+
+    filing_no = models.CharField("备案编号", max_length=40, unique=True)
+    code_hash = models.CharField("验证码（哈希）", max_length=64)
+    applicant_name = models.CharField("申请人姓名", max_length=50)
+    id_number = models.CharField("身份证号", max_length=18, db_index=True)
+    phone = models.CharField("手机号", max_length=11, blank=True)
+    district = models.CharField("备案区", max_length=20, choices=DISTRICT_CHOICES)
+    family_size = models.PositiveSmallIntegerField("家庭人数")
+    category = models.CharField("类别", max_length=20)
+    unit_types = models.JSONField("可选套型", default=list)
+    status = models.CharField("状态", max_length=4, choices=Status.choices, default=Status.VALID)
+    valid_until = models.DateField("有效期至")
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="filing", verbose_name="绑定账号",
+    )
+    bound_at = models.DateTimeField("绑定时间", null=True, blank=True)
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["filing_no"]
+        verbose_name = "备案家庭"
+        verbose_name_plural = "备案家庭"
+
+    def __str__(self) -> str:
+        return self.filing_no
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        return salted_hmac("bphc.filing-code", str(code).strip().upper(), algorithm="sha256").hexdigest()
+
+    def code_matches(self, code: str) -> bool:
+        return constant_time_compare(self.code_hash, self.hash_code(code))
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.status == self.Status.VALID and day <= self.valid_until
+
+    @property
+    def is_valid_today(self) -> bool:
+        return self.is_valid_on(timezone.localdate())
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def unit_types_text(self) -> str:
+        return "、".join(self.unit_types)

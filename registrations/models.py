@@ -1,0 +1,103 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from filings.models import Filing
+from rentals.models import Plan, Project, Unit
+from rentals.vocab import UnitType
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self) -> "RegistrationQuerySet":
+        return self.filter(status=Registration.Status.ACTIVE)
+
+    def for_filing(self, filing: Filing) -> "RegistrationQuerySet":
+        return self.filter(filing=filing)
+
+    def with_related(self) -> "RegistrationQuerySet":
+        return self.select_related("plan", "project", "unit", "filing", "clerk", "actor")
+
+
+class Registration(models.Model):
+    """A family's registration (登记) in a plan."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "已登记"
+        CANCELLED = "cancelled", "已取消"
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", "网上登记"
+        ASSISTED = "assisted", "现场协助登记"
+
+    number = models.CharField("登记编号", max_length=60, unique=True)
+    check_code = models.CharField("校验码", max_length=16)
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="registrations", verbose_name="备案家庭")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作账号"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="registrations", verbose_name="配租计划")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="registrations", verbose_name="项目")
+    unit_type = models.CharField("套型", max_length=10, choices=UnitType.choices)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations", verbose_name="房源"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    notice_acknowledged_at = models.DateTimeField("确认告知书时间")
+    channel = models.CharField("登记渠道", max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name="协助工作人员",
+    )
+    consent = models.CharField("家庭确认方式", max_length=100, blank=True)
+    created_at = models.DateTimeField("登记时间", default=timezone.now, db_index=True)
+    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name="取消操作人",
+    )
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "登记"
+        verbose_name_plural = "登记"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filing", "plan"], condition=Q(status="active"), name="one_active_registration_per_plan"
+            ),
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="active"), name="one_active_registration_per_unit"
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "status", "created_at"], name="reg_plan_status_time")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @staticmethod
+    def new_check_code() -> str:
+        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+        return "".join(secrets.choice(alphabet) for _ in range(8))
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_assisted(self) -> bool:
+        return self.channel == self.Channel.ASSISTED
+
+    def can_cancel(self, now=None) -> bool:
+        return self.is_active and self.plan.can_cancel(now)
+
+    @property
+    def what(self) -> str:
+        """What was registered, as a family reads it."""
+        if self.unit_id:
+            return f"{self.unit.label}（{self.unit_type}）"
+        return self.unit_type
+

@@ -1,0 +1,184 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .vocab import DISTRICT_CHOICES, UnitType
+
+
+class Plan(models.Model):
+    """One allocation round (配租计划)."""
+
+    class Mode(models.TextChoices):
+        QUICK = "quick", "快速配租"
+        REALTIME = "realtime", "实时配租"
+
+    class State(models.TextChoices):
+        UPCOMING = "upcoming", "未开始"
+        OPEN = "open", "登记中"
+        CLOSED = "closed", "已截止"
+
+    code = models.CharField("计划编号", max_length=40, unique=True)
+    name = models.CharField("计划名称", max_length=200)
+    mode = models.CharField("配租方式", max_length=10, choices=Mode.choices)
+    opens_at = models.DateTimeField("登记开始时间")
+    closes_at = models.DateTimeField("登记截止时间")
+    cancel_deadline = models.DateTimeField("取消截止时间", null=True, blank=True,
+                                           help_text="留空则与登记截止时间相同。")
+    districts = models.JSONField("限定区域", default=list, blank=True, help_text="留空表示不限。")
+    categories = models.JSONField("限定类别", default=list, blank=True, help_text="留空表示不限。")
+    announcement = models.TextField("公告", blank=True)
+    notice = models.TextField("告知书", blank=True)
+    is_published = models.BooleanField("已发布", default=False)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["-opens_at", "code"]
+        verbose_name = "配租计划"
+        verbose_name_plural = "配租计划"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def effective_cancel_deadline(self) -> dt.datetime:
+        return self.cancel_deadline or self.closes_at
+
+    def state(self, now: dt.datetime | None = None) -> str:
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return self.State.UPCOMING
+        if now >= self.closes_at:
+            return self.State.CLOSED
+        return self.State.OPEN
+
+    def state_label(self, now: dt.datetime | None = None) -> str:
+        return self.State(self.state(now)).label
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        return self.state(now) == self.State.OPEN
+
+    def can_cancel(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.effective_cancel_deadline
+
+    @property
+    def is_realtime(self) -> bool:
+        return self.mode == self.Mode.REALTIME
+
+    def restriction_words(self) -> dict[str, str]:
+        """The 申请对象限制 as a family reads it."""
+        return {
+            "限定区域": "、".join(self.districts) if self.districts else "不限",
+            "限定类别": "、".join(self.categories) if self.categories else "不限",
+        }
+
+    def publish_problems(self) -> list[str]:
+        """Why this plan cannot be published yet (empty when it can)."""
+        problems = []
+        if not self.notice.strip():
+            problems.append("缺少告知书")
+        if not (self.opens_at and self.closes_at and self.opens_at < self.closes_at):
+            problems.append("登记时间窗口不完整或开始时间不早于截止时间")
+        if self.pk is None or not self.projects.exists():
+            problems.append("至少需要一个项目")
+        return problems
+
+
+class Project(models.Model):
+    """One housing estate offered in a plan (项目)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="projects", verbose_name="配租计划")
+    code = models.CharField("项目编号", max_length=40, unique=True)
+    name = models.CharField("项目名称", max_length=200)
+    district = models.CharField("区域", max_length=20, choices=DISTRICT_CHOICES)
+    address = models.CharField("地址", max_length=300, blank=True)
+    description = models.TextField("简介", blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "项目"
+        verbose_name_plural = "项目"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Offer(models.Model):
+    """A unit type a project offers, with how many and at what size and rent."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="offers", verbose_name="项目")
+    unit_type = models.CharField("套型", max_length=10, choices=UnitType.choices)
+    count = models.PositiveIntegerField("套数")
+    area_min = models.DecimalField("面积下限（㎡）", max_digits=7, decimal_places=2)
+    area_max = models.DecimalField("面积上限（㎡）", max_digits=7, decimal_places=2)
+    rent_min = models.DecimalField("月租金下限（元）", max_digits=9, decimal_places=2)
+    rent_max = models.DecimalField("月租金上限（元）", max_digits=9, decimal_places=2)
+
+    class Meta:
+        ordering = ["project", "unit_type"]
+        verbose_name = "套型"
+        verbose_name_plural = "套型"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "unit_type"], name="offer_one_per_unit_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.name} {self.unit_type}"
+
+    @property
+    def area_text(self) -> str:
+        return _range_text(self.area_min, self.area_max)
+
+    @property
+    def rent_text(self) -> str:
+        return _range_text(self.rent_min, self.rent_max)
+
+
+class Unit(models.Model):
+    """One flat (房源) of a real-time plan; `taken` is claimed with a conditional UPDATE."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="units", verbose_name="项目")
+    building = models.CharField("楼号", max_length=20)
+    entrance = models.CharField("单元", max_length=20)
+    floor = models.IntegerField("楼层")
+    room = models.CharField("房号", max_length=20)
+    unit_type = models.CharField("套型", max_length=10, choices=UnitType.choices)
+    area = models.DecimalField("建筑面积（㎡）", max_digits=7, decimal_places=2)
+    rent = models.DecimalField("月租金（元）", max_digits=9, decimal_places=2)
+    orientation = models.CharField("朝向", max_length=20, blank=True)
+    taken = models.BooleanField("已被登记", default=False)
+
+    class Meta:
+        ordering = ["project", "building", "entrance", "floor", "room"]
+        verbose_name = "房源"
+        verbose_name_plural = "房源"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "building", "entrance", "room"], name="unit_unique_room"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "taken"], name="unit_free_by_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project.name} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.building}号楼{self.entrance}单元{self.room}室"
+
+
+def _range_text(low: Decimal, high: Decimal) -> str:
+    low_s, high_s = _num(low), _num(high)
+    return low_s if low_s == high_s else f"{low_s}–{high_s}"
+
+
+def _num(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value is not None else ""
+
+
+def free_units_q() -> Q:
+    return Q(taken=False)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages the portal needs: a CJK font for PDF receipts, Pango for WeasyPrint,
+# poppler-utils (pdftotext) and Chromium for the browser tests. Installs what is missing.
+set -euo pipefail
+packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium chromium-driver)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "!!! Missing system packages: ${missing[*]}" >&2
+  echo "!!! Install them as root: apt-get install ${missing[*]}" >&2
+  echo "!!! Without them PDF receipts render without Chinese fonts and the browser tests are SKIPPED." >&2
+  exit 0
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

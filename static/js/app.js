@@ -1,0 +1,95 @@
+// Progressive enhancement only: every form also works with scripts off.
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function startCountdown(button, seconds) {
+    var label = "获取验证码";
+    var left = seconds;
+    button.disabled = true;
+    button.textContent = left + "秒后重新获取";
+    var timer = setInterval(function () {
+      left -= 1;
+      if (left <= 0) {
+        clearInterval(timer);
+        button.disabled = false;
+        button.textContent = label;
+      } else {
+        button.textContent = left + "秒后重新获取";
+      }
+    }, 1000);
+  }
+
+  function setupSendCode(button) {
+    var initial = parseInt(button.getAttribute("data-countdown") || "0", 10);
+    if (initial > 0) startCountdown(button, initial);
+    var status = document.getElementById(button.getAttribute("aria-describedby"));
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (button.disabled) return;
+      var form = button.form;
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", csrfToken(form));
+      var phoneId = button.getAttribute("data-phone-input");
+      if (phoneId) {
+        var phone = document.getElementById(phoneId);
+        body.append("phone", phone ? phone.value : "");
+      }
+      button.disabled = true;
+      fetch(button.getAttribute("data-url"), {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: {"Accept": "application/json", "X-CSRFToken": csrfToken(form)}
+      }).then(function (response) {
+        return response.json().catch(function () {
+          return {sent: false, message: response.status === 429 ? "操作太频繁，请稍后再试。" : "发送失败，请稍后再试。"};
+        });
+      }).then(function (data) {
+        if (status) {
+          status.textContent = data.message || "";
+          status.classList.toggle("field-error", !data.sent);
+        }
+        if (data.sent) startCountdown(button, data.wait || 60);
+        else button.disabled = false;
+      }).catch(function () {
+        if (status) { status.textContent = "网络异常，请检查网络后重试。"; status.classList.add("field-error"); }
+        button.disabled = false;
+      });
+    });
+  }
+
+  // A button that stays disabled until a named checkbox is ticked (the 告知书).
+  function setupRequiresCheck(button) {
+    var box = document.getElementById(button.getAttribute("data-requires-check"));
+    if (!box) return;
+    var sync = function () { button.disabled = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  }
+
+  function setupSelectAll(box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-select-all");
+      document.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (cb) {
+        if (!cb.disabled) cb.checked = box.checked;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button.send-code").forEach(setupSendCode);
+    document.querySelectorAll("[data-requires-check]").forEach(setupRequiresCheck);
+    document.querySelectorAll("[data-select-all]").forEach(setupSelectAll);
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+      f.addEventListener("submit", function (e) {
+        if (!window.confirm(f.getAttribute("data-confirm"))) e.preventDefault();
+      });
+    });
+  });
+})();
