@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "registrations"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Contract with the rentals detail page: quick plans link to register/<project>/,
+    # real-time plans to register/<project>/?unit=<unit id>.
+    path("register/<int:project_id>/", views.register, name="register"),
+]

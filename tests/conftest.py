@@ -56,3 +56,55 @@ def person_client(person) -> Client:
 @pytest.fixture
 def stranger() -> Client:
     return Client()
+
+
+FAMILY_ID = "110105198001010016"
+
+
+def make_filing_row(filing_no: str = "GLH2024000001", code: str = "AB12CD", **extra):
+    """A filing as the authority's import would hold it."""
+    import datetime as dt
+
+    from filings.models import Filing
+
+    values = {
+        "code_hash": Filing.hash_code(code),
+        "applicant_name": "陈静",
+        "id_number": FAMILY_ID,
+        "phone": "",
+        "district": "朝阳区",
+        "family_size": 3,
+        "category": "普通",
+        "unit_types": ["一居室", "二居室"],
+        "status": Filing.Status.VALID,
+        "valid_until": dt.date(2030, 12, 31),
+    }
+    values.update(extra)
+    return Filing.objects.create(filing_no=filing_no, **values)
+
+
+@pytest.fixture
+def family(make_user):
+    """A signed-in family whose account is bound to a valid filing (朝阳区, 普通, 一居室/二居室)."""
+    from django.utils import timezone
+
+    user = make_user("13922223333", name="陈静")
+    make_filing_row(account=user, bound_at=timezone.now())
+    return user
+
+
+@pytest.fixture
+def family_client(family) -> Client:
+    client = Client()
+    client.force_login(family)
+    return client
+
+
+@pytest.fixture
+def other_family(make_user):
+    """A second verified family, for 'another family's object' tests."""
+    from django.utils import timezone
+
+    user = make_user("13933334444", name="周强")
+    make_filing_row("GLH2024000002", id_number="110105198202020018", account=user, bound_at=timezone.now())
+    return user
