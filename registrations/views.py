@@ -1,7 +1,211 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+
+from accounts.views import deliver_code
+from bphc.gating import NEED_FILING, family_filing
+from bphc.http import login_url_with_next
+from filings.models import Filing
+from rentals.models import Project, Unit
+
+from . import eligibility, receipts
+from .eligibility import Refusal
+from .forms import CancelForm, RegisterForm, UnitTypeChoiceForm
+from .models import Registration
+from .services import RegistrationRefused, registration_cancel, registration_create
+
+
+def _get_registration_for_family(request: HttpRequest, pk: int) -> Registration:
+    """The registration if it belongs to the signed-in family's filing, else 404."""
+    filing = family_filing(request)
+    if filing is None:
+        raise Http404
+    return get_object_or_404(Registration.objects.with_related(), pk=pk, filing=filing)
+
+
+def _selected_registrations(request: HttpRequest) -> QuerySet[Registration] | None:
+    """The ticked registrations (?ids=…), all the family's own, or None when any is not."""
+    filing = family_filing(request)
+    try:
+        ids = {int(i) for i in request.GET.getlist("ids") + request.POST.getlist("ids")}
+    except ValueError:
+        raise Http404 from None
+    if filing is None or not ids:
+        return None
+    rows = Registration.objects.with_related().filter(pk__in=ids, filing=filing).order_by("created_at")
+    if len(rows) != len(ids):
+        raise Http404
+    return rows
+
+
+def _gate(request: HttpRequest) -> HttpResponse | Filing:
+    if not request.user.is_authenticated:
+        return redirect(login_url_with_next(request.get_full_path()))
+    filing = family_filing(request)
+    if filing is None:
+        return render(request, "registrations/gate.html", {"message": NEED_FILING}, status=403)
+    return filing
+
+
+def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | None]:
+    data = request.POST if request.method == "POST" else request.GET
+    unit = None
+    if project.plan.is_realtime:
+        unit_id = data.get("unit", "")
+        if not unit_id.isdigit():
+            raise Http404
+        unit = get_object_or_404(Unit, pk=int(unit_id), project=project)
+    return (data.get("unit_type") or None), unit
 
 
 def register(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Placeholder until the registration journey lands."""
-    return redirect("home")
+    """详情页 → 立即登记 / 登记: choose a unit type if needed, read the 告知书, register."""
+    filing = _gate(request)
+    if isinstance(filing, HttpResponse):
+        return filing
+    project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
+    unit_type, unit = _target(request, project)
+    offered = set(project.offers.values_list("unit_type", flat=True))
+    context = {"project": project, "plan": project.plan, "unit": unit, "filing": filing}
+    if not project.plan.is_realtime and unit_type is None:
+        choosable = eligibility.choosable_unit_types(filing, offered)
+        if len(choosable) == 1:
+            unit_type = choosable[0]
+        elif len(choosable) > 1:
+            form = UnitTypeChoiceForm(unit_types=choosable)
+            return render(request, "registrations/choose.html", {**context, "form": form})
+        else:
+            return _refused(request, context, [Refusal(
+                eligibility.UNIT_TYPE_NOT_QUALIFIED,
+                f"套型资格不符：您的备案可选套型为{filing.unit_types_text or '无'}，"
+                f"该项目提供{'、'.join(sorted(offered)) or '无'}，没有您可以登记的套型。",
+            )])
+    context["unit_type"] = unit.unit_type if unit else unit_type
+    if request.method == "POST":
+        return _register_post(request, filing, project, unit_type, unit, context)
+    existing = Registration.objects.active().filter(filing=filing, plan=project.plan).exists()
+    reasons = eligibility.refusals(
+        filing=filing, plan=project.plan, project=project, unit_type=unit_type, unit=unit,
+        now=timezone.now(), offered_unit_types=offered, has_active_registration=existing,
+    )
+    if reasons:
+        return _refused(request, context, reasons)
+    form = RegisterForm(initial={"unit_type": unit_type, "unit": unit.pk if unit else None})
+    return render(request, "registrations/notice.html", {**context, "form": form})
+
+
+def _register_post(request, filing, project, unit_type, unit, context) -> HttpResponse:
+    form = RegisterForm(request.POST)
+    if not form.is_valid():
+        return render(request, "registrations/notice.html", {**context, "form": form}, status=400)
+    try:
+        registration, created = registration_create(
+            filing=filing, actor=request.user, project=project, unit_type=unit_type, unit=unit,
+            acknowledged=form.cleaned_data["acknowledged"],
+        )
+    except RegistrationRefused as refused:
+        return _refused(request, context, refused.reasons, status=409)
+    if not created:
+        messages.info(request, "您已完成本次登记，无需重复提交。以下是您的登记信息。")
+    return redirect("registrations:success", pk=registration.pk)
+
+
+def _refused(request, context: dict, reasons: list[Refusal], status: int = 200) -> HttpResponse:
+    return render(request, "registrations/refused.html", {**context, "reasons": reasons}, status=status)
+
+
+@login_required
+def success(request: HttpRequest, pk: int) -> HttpResponse:
+    """登记成功: the number and three ways on."""
+    registration = _get_registration_for_family(request, pk)
+    return render(request, "registrations/success.html", {"registration": registration})
+
+
+@login_required
+def records(request: HttpRequest) -> HttpResponse:
+    """个人中心 → 业务记录."""
+    filing = family_filing(request)
+    rows = Registration.objects.with_related().filter(filing=filing) if filing else Registration.objects.none()
+    now = timezone.now()
+    return render(request, "registrations/records.html", {
+        "section": "records", "filing": filing, "rows": [(r, r.can_cancel(now)) for r in rows],
+    })
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """查看更多: everything about one registration."""
+    registration = _get_registration_for_family(request, pk)
+    return render(request, "registrations/detail.html", {
+        "section": "records", "registration": registration, "can_cancel": registration.can_cancel(),
+    })
+
+
+@login_required
+def print_preview(request: HttpRequest) -> HttpResponse:
+    rows = _selected_registrations(request)
+    if rows is None:
+        messages.error(request, "请先勾选要打印的登记结果。")
+        return redirect("registrations:records")
+    return render(request, "registrations/print.html", {
+        "receipts": receipts.build(request, rows), "ids": [r.pk for r in rows],
+    })
+
+
+@login_required
+def print_pdf(request: HttpRequest) -> HttpResponse:
+    rows = _selected_registrations(request)
+    if rows is None:
+        messages.error(request, "请先勾选要打印的登记结果。")
+        return redirect("registrations:records")
+    pdf = receipts.render_pdf(request, rows)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="gzf-receipts.pdf"'
+    return response
+
+
+@login_required
+def cancel(request: HttpRequest) -> HttpResponse:
+    """取消: the ticked registrations, confirmed by an SMS code to the account's phone."""
+    rows = _selected_registrations(request)
+    if rows is None:
+        messages.error(request, "请先勾选要取消的登记结果。")
+        return redirect("registrations:records")
+    now = timezone.now()
+    cancellable = [r for r in rows if r.can_cancel(now)]
+    blocked = [r for r in rows if not r.can_cancel(now)]
+    context = {"section": "records", "cancellable": cancellable, "blocked": blocked, "ids": [r.pk for r in rows]}
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        sent, message = deliver_code(request, "cancel")
+        context.update(form=CancelForm(user=request.user), code_message=message, code_sent=sent,
+                       countdown=60 if sent else 0)
+        return render(request, "registrations/cancel.html", context, status=200 if sent else 400)
+    form = CancelForm(request.POST or None, user=request.user)
+    if request.method == "POST" and cancellable and form.is_valid():
+        done = []
+        for registration in cancellable:
+            try:
+                done.append(registration_cancel(registration=registration, actor=request.user).number)
+            except RegistrationRefused as refused:
+                messages.error(request, refused.reasons[0].message)
+        if done:
+            messages.success(request, f"已取消登记：{'、'.join(done)}。")
+        return redirect("registrations:records")
+    context["form"] = form
+    return render(request, "registrations/cancel.html", context, status=400 if form.errors else 200)
+
+
+def verify(request: HttpRequest, number: str, check_code: str) -> HttpResponse:
+    """Public: is this receipt genuine? Shows nothing beyond what the receipt itself shows."""
+    registration = (
+        Registration.objects.select_related("plan", "project", "filing", "unit").filter(number=number).first()
+    )
+    genuine = registration is not None and constant_time_compare(registration.check_code, check_code.upper())
+    return render(request, "registrations/verify.html", {
+        "registration": registration if genuine else None, "number": number,
+    }, status=200 if genuine else 404)
+

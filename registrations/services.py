@@ -1,0 +1,163 @@
+"""Writes that span several models: register and cancel, online or at the counter."""
+
+import datetime as dt
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import User
+from accounts.sms import send_sms_after_commit
+from filings.models import Filing
+from rentals.models import Project, Unit
+
+from . import eligibility
+from .eligibility import Refusal
+from .models import Registration
+
+
+class RegistrationRefused(Exception):
+    """The family may not register (or cancel); `reasons` says why, in its words."""
+
+    def __init__(self, reasons: list[Refusal]) -> None:
+        super().__init__("; ".join(r.message for r in reasons))
+        self.reasons = reasons
+
+    @property
+    def codes(self) -> set[str]:
+        return {r.code for r in self.reasons}
+
+
+def _refuse(code: str, message: str) -> RegistrationRefused:
+    return RegistrationRefused([Refusal(code, message)])
+
+
+def _notify_phone(filing: Filing) -> str:
+    return filing.account.phone if filing.account_id else filing.phone
+
+
+def _same_target(registration: Registration, project: Project, unit_type: str | None, unit: Unit | None) -> bool:
+    if unit is not None:
+        return registration.unit_id == unit.pk
+    return registration.project_id == project.pk and registration.unit_type == unit_type
+
+
+def _existing(filing: Filing, project: Project) -> Registration | None:
+    return Registration.objects.active().filter(filing=filing, plan_id=project.plan_id).first()
+
+
+def registration_create(
+    *,
+    filing: Filing,
+    actor: User,
+    project: Project,
+    unit_type: str | None = None,
+    unit: Unit | None = None,
+    acknowledged: bool,
+    channel: str = Registration.Channel.ONLINE,
+    clerk: User | None = None,
+    consent: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Registration, bool]:
+    """Register `filing` for a unit type (quick) or a unit (real-time); (registration, created).
+
+    The same request sent twice returns the first registration with created=False, so a
+    double click or a resubmitted form registers once.
+    """
+    now = now or timezone.now()
+    if not acknowledged:
+        raise _refuse("not_acknowledged", "请先阅读告知书，并勾选“我已经仔细阅读登记告知书”。")
+    plan = project.plan
+    with transaction.atomic():
+        existing = _existing(filing, project)
+        if existing is not None and _same_target(existing, project, unit_type, unit):
+            return existing, False
+        if unit is not None:
+            # Read the unit afresh: the page the family saw may be minutes old.
+            unit = Unit.objects.filter(pk=unit.pk).first() or unit
+        offered = set(project.offers.values_list("unit_type", flat=True))
+        reasons = eligibility.refusals(
+            filing=filing, plan=plan, project=project, unit_type=unit_type, unit=unit, now=now,
+            offered_unit_types=offered, has_active_registration=existing is not None,
+        )
+        if reasons:
+            raise RegistrationRefused(reasons)
+        if unit is not None:
+            unit_type = unit.unit_type
+            claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
+            if claimed != 1:
+                mine = _existing(filing, project)
+                if mine is not None and _same_target(mine, project, unit_type, unit):
+                    return mine, False
+                raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。")
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    number=f"tmp-{uuid.uuid4().hex}",
+                    check_code=Registration.new_check_code(),
+                    filing=filing, actor=actor, plan=plan, project=project, unit_type=unit_type, unit=unit,
+                    notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
+                )
+        except IntegrityError:
+            # Another request of the same family (or for the same unit) committed first.
+            mine = _existing(filing, project)
+            if mine is not None and _same_target(mine, project, unit_type, unit):
+                return mine, False
+            if mine is not None:
+                raise RegistrationRefused([Refusal(
+                    eligibility.ALREADY_REGISTERED,
+                    "您已登记过本计划中的房源，本计划每户限登记一次。如需更换，请先取消原登记。",
+                )]) from None
+            raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。") from None
+        # The readable number reuses the primary key, so no per-plan counter row becomes
+        # the hot spot of an opening rush.
+        registration.number = f"{plan.code}-{registration.pk:06d}"
+        Registration.objects.filter(pk=registration.pk).update(number=registration.number)
+        if clerk is not None:
+            audit_record(
+                actor=clerk, action="现场协助登记", target=registration, reason=consent,
+                details={"filing": filing.filing_no, "plan": plan.code, "project": project.code,
+                         "what": unit.label if unit else unit_type},
+            )
+        phone = _notify_phone(filing)
+        if phone:
+            send_sms_after_commit(phone, "registered", {
+                "number": registration.number, "plan": plan.name, "project": project.name,
+                "what": registration.what,
+            })
+    return registration, True
+
+
+def registration_cancel(
+    *,
+    registration: Registration,
+    actor: User,
+    clerk: User | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Registration:
+    """Cancel an active registration before its plan's cancel deadline; free its unit at once."""
+    now = now or timezone.now()
+    plan = registration.plan
+    with transaction.atomic():
+        if not plan.can_cancel(now):
+            deadline = timezone.localtime(plan.effective_cancel_deadline).strftime("%Y年%m月%d日 %H:%M")
+            raise _refuse("cancel_closed", f"本计划的取消截止时间（{deadline}）已过，不能再取消登记。")
+        changed = Registration.objects.filter(pk=registration.pk, status=Registration.Status.ACTIVE).update(
+            status=Registration.Status.CANCELLED, cancelled_at=now, cancelled_by=clerk or actor,
+        )
+        if changed != 1:
+            raise _refuse("not_active", f"登记{registration.number}已取消，无需重复操作。")
+        if registration.unit_id:
+            Unit.objects.filter(pk=registration.unit_id).update(taken=False)
+        if clerk is not None:
+            audit_record(
+                actor=clerk, action="协助取消登记", target=registration, reason=reason,
+                details={"filing": registration.filing.filing_no},
+            )
+        phone = _notify_phone(registration.filing)
+        if phone:
+            send_sms_after_commit(phone, "cancelled", {"number": registration.number, "plan": plan.name})
+    registration.refresh_from_db()
+    return registration

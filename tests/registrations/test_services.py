@@ -1,0 +1,121 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import AuditLog, SmsMessage
+from registrations import eligibility as e
+from registrations.models import Registration
+from registrations.services import RegistrationRefused, registration_cancel, registration_create
+
+
+def _register(family, project, **kw):
+    kw.setdefault("acknowledged", True)
+    return registration_create(filing=family.filing, actor=family, project=project, **kw)
+
+
+@pytest.mark.django_db
+class TestCreate:
+    def test_it_registers_a_unit_type_with_a_readable_number(self, family, quick_project):
+        registration, created = _register(family, quick_project, unit_type="二居室")
+        assert created
+        assert registration.number == f"KS2026-01-{registration.pk:06d}"
+        assert Registration.objects.get().number == registration.number
+        assert len(registration.check_code) == 8
+        assert registration.channel == Registration.Channel.ONLINE
+        assert registration.notice_acknowledged_at is not None
+
+    def test_it_refuses_without_the_acknowledgement(self, family, quick_project):
+        with pytest.raises(RegistrationRefused) as refused:
+            _register(family, quick_project, unit_type="一居室", acknowledged=False)
+        assert "我已经仔细阅读登记告知书" in refused.value.reasons[0].message
+        assert not Registration.objects.exists()
+
+    def test_the_same_request_twice_registers_once(self, family, quick_project):
+        first, _ = _register(family, quick_project, unit_type="一居室")
+        second, created = _register(family, quick_project, unit_type="一居室")
+        assert (second.pk, created) == (first.pk, False)
+        assert Registration.objects.count() == 1
+
+    def test_it_refuses_a_second_registration_in_the_plan(self, family, quick_project):
+        _register(family, quick_project, unit_type="一居室")
+        with pytest.raises(RegistrationRefused) as refused:
+            _register(family, quick_project, unit_type="二居室")
+        assert refused.value.codes == {e.ALREADY_REGISTERED}
+
+    def test_it_claims_a_unit_and_marks_it_taken(self, family, realtime_project):
+        unit = realtime_project.units.first()
+        registration, _ = _register(family, realtime_project, unit=unit)
+        unit.refresh_from_db()
+        assert unit.taken and registration.unit_type == "一居室"
+
+    def test_a_taken_unit_is_refused_to_a_second_family(self, family, other_family, realtime_project):
+        unit = realtime_project.units.first()
+        _register(family, realtime_project, unit=unit)
+        with pytest.raises(RegistrationRefused) as refused:
+            _register(other_family, realtime_project, unit=unit)
+        assert e.UNIT_TAKEN in refused.value.codes
+        assert Registration.objects.count() == 1
+
+    def test_a_refused_second_unit_leaves_that_unit_free(self, family, realtime_project):
+        first, second = realtime_project.units.all()[:2]
+        _register(family, realtime_project, unit=first)
+        with pytest.raises(RegistrationRefused):
+            _register(family, realtime_project, unit=second)
+        second.refresh_from_db()
+        assert not second.taken
+
+    def test_it_texts_the_family_after_commit(self, family, quick_project, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            registration, _ = _register(family, quick_project, unit_type="一居室")
+        text = SmsMessage.objects.get(phone=family.phone).text
+        assert registration.number in text
+
+    def test_it_refuses_outside_the_window(self, family, quick_project):
+        later = quick_project.plan.closes_at + dt.timedelta(seconds=1)
+        with pytest.raises(RegistrationRefused) as refused:
+            _register(family, quick_project, unit_type="一居室", now=later)
+        assert refused.value.codes == {e.CLOSED}
+
+    def test_an_assisted_registration_records_the_clerk_and_is_audited(self, family, quick_project, make_user):
+        clerk = make_user("13700000001", name="窗口小王", is_staff=True)
+        registration, _ = registration_create(
+            filing=family.filing, actor=clerk, project=quick_project, unit_type="一居室", acknowledged=True,
+            channel=Registration.Channel.ASSISTED, clerk=clerk, consent="已核验身份证及备案通知单",
+        )
+        assert registration.clerk == clerk and registration.is_assisted
+        assert AuditLog.objects.get(action="现场协助登记").actor == clerk
+
+
+@pytest.mark.django_db
+class TestCancel:
+    def test_cancelling_frees_the_unit_at_once(self, family, other_family, realtime_project):
+        unit = realtime_project.units.first()
+        registration, _ = _register(family, realtime_project, unit=unit)
+        registration_cancel(registration=registration, actor=family)
+        unit.refresh_from_db()
+        assert not unit.taken
+        again, created = _register(other_family, realtime_project, unit=unit)
+        assert created
+
+    def test_a_cancelled_registration_does_not_count_for_the_plan(self, family, quick_project):
+        registration, _ = _register(family, quick_project, unit_type="一居室")
+        registration_cancel(registration=registration, actor=family)
+        assert registration.status == Registration.Status.CANCELLED
+        _, created = _register(family, quick_project, unit_type="二居室")
+        assert created
+
+    def test_it_refuses_after_the_cancel_deadline(self, family, quick_project):
+        registration, _ = _register(family, quick_project, unit_type="一居室")
+        with pytest.raises(RegistrationRefused) as refused:
+            registration_cancel(registration=registration, actor=family,
+                                now=quick_project.plan.closes_at + dt.timedelta(minutes=1))
+        assert "取消截止时间" in refused.value.reasons[0].message
+        registration.refresh_from_db()
+        assert registration.is_active
+
+    def test_cancelling_twice_is_refused(self, family, quick_project):
+        registration, _ = _register(family, quick_project, unit_type="一居室")
+        registration_cancel(registration=registration, actor=family)
+        with pytest.raises(RegistrationRefused):
+            registration_cancel(registration=registration, actor=family, now=timezone.now())
