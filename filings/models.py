@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +9,18 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from bphc.masking import mask_id_number, mask_phone
 from rentals.vocab import DISTRICT_CHOICES
+
+FILING_NO_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
+
+
+def normalise_filing_no(raw: object) -> str:
+    """Upper-case 备案编号 without spaces; NFKC turns full-width input from phone keyboards into ASCII."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(raw or ""))).upper()
+
+
+def normalise_code(raw: object) -> str:
+    """The 验证码 as typed or read from a cell, in the form `Filing.hash_code` expects."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(raw or ""))).upper()
 
 
 class Filing(models.Model):
@@ -56,6 +70,15 @@ class Filing(models.Model):
     @property
     def is_valid_today(self) -> bool:
         return self.is_valid_on(timezone.localdate())
+
+    def validity_problem(self, day: dt.date | None = None) -> str:
+        """Why the filing is not valid on `day` in a family's words, or "" when it is."""
+        day = day or timezone.localdate()
+        if self.status != self.Status.VALID:
+            return "该备案已失效"
+        if day > self.valid_until:
+            return f"该备案已过有效期（有效期至{self.valid_until:%Y-%m-%d}）"
+        return ""
 
     @property
     def masked_id_number(self) -> str:
