@@ -184,8 +184,9 @@ def cancel(request: HttpRequest) -> HttpResponse:
         context.update(form=CancelForm(user=request.user), code_message=message, code_sent=sent,
                        countdown=60 if sent else 0)
         return render(request, "registrations/cancel.html", context, status=200 if sent else 400)
-    form = CancelForm(request.POST or None, user=request.user)
-    if request.method == "POST" and cancellable and form.is_valid():
+    # Nothing left to cancel: do not check (and so spend) a code.
+    form = CancelForm((request.POST or None) if cancellable else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
         done = []
         for registration in cancellable:
             try:
