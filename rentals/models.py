@@ -2,10 +2,16 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .vocab import DISTRICT_CHOICES, UnitType
+from .vocab import DISTRICT_CHOICES, UNIT_TYPE_ORDER, UnitType
+
+
+class PlanQuerySet(models.QuerySet):
+    def published(self) -> "PlanQuerySet":
+        return self.filter(is_published=True)
 
 
 class Plan(models.Model):
@@ -35,6 +41,8 @@ class Plan(models.Model):
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opens_at", "code"]
@@ -88,6 +96,20 @@ class Plan(models.Model):
         return problems
 
 
+class ProjectQuerySet(models.QuerySet):
+    def published(self) -> "ProjectQuerySet":
+        return self.filter(plan__is_published=True)
+
+    def with_unit_counts(self) -> "ProjectQuerySet":
+        """Annotate `total_units` and `free_units` (subqueries, so other joins cannot multiply them)."""
+        return self.annotate(total_units=_unit_count(), free_units=_unit_count(taken=False))
+
+
+def _unit_count(**filters) -> Coalesce:
+    units = Unit.objects.filter(project=OuterRef("pk"), **filters).order_by().values("project")
+    return Coalesce(Subquery(units.annotate(n=Count("pk")).values("n")), 0)
+
+
 class Project(models.Model):
     """One housing estate offered in a plan (项目)."""
 
@@ -98,6 +120,8 @@ class Project(models.Model):
     address = models.CharField("地址", max_length=300, blank=True)
     description = models.TextField("简介", blank=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = "项目"
@@ -105,6 +129,16 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def offer_list(self) -> list["Offer"]:
+        """The offers in 套型 order (一居室 before 二居室), from the prefetch cache when there is one."""
+        return sorted(self.offers.all(), key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
+
+    def rent_text(self) -> str:
+        offers = self.offer_list()
+        if not offers:
+            return ""
+        return _range_text(min(o.rent_min for o in offers), max(o.rent_max for o in offers))
 
 
 class Offer(models.Model):
@@ -169,6 +203,14 @@ class Unit(models.Model):
     @property
     def label(self) -> str:
         return f"{self.building}号楼{self.entrance}单元{self.room}室"
+
+    @property
+    def area_text(self) -> str:
+        return _num(self.area)
+
+    @property
+    def rent_text(self) -> str:
+        return _num(self.rent)
 
 
 def _range_text(low: Decimal, high: Decimal) -> str:

@@ -40,14 +40,15 @@ def unit_row(project: str = "XM001", building="1", entrance="1", floor=1, room="
     return [project, building, entrance, floor, room, unit_type, area, rent, orientation]
 
 
-def units_for(project: str, count: int, unit_type: str = "一居室", buildings: int = 1) -> list[list]:
+def units_for(project: str, count: int, unit_type: str = "一居室", buildings: int = 1,
+              entrance: str = "1") -> list[list]:
     """`count` distinct units spread over `buildings` buildings, ten to a floor."""
     rows = []
     for i in range(count):
         building = str(i % buildings + 1)
         n = i // buildings
         floor = n // 10 + 1
-        rows.append(unit_row(project, building, "1", floor, f"{floor}{n % 10 + 1:02d}", unit_type=unit_type,
+        rows.append(unit_row(project, building, entrance, floor, f"{floor}{n % 10 + 1:02d}", unit_type=unit_type,
                              area=40 + i % 5, rent=1900 + i % 5 * 10))
     return rows
 

@@ -1,0 +1,46 @@
+from django import forms
+
+from .vocab import DISTRICTS, UNIT_TYPE_ORDER
+
+
+def _choices(values, order, everything: str) -> list[tuple[str, str]]:
+    return [("", everything)] + [(v, v) for v in sorted(set(values), key=lambda v: order.get(v, 99))]
+
+
+class ProjectFilterForm(forms.Form):
+    """区域 and 户型 for a plan's project list; the choices are what the plan offers."""
+
+    district = forms.ChoiceField(label="区域", required=False,
+                                 error_messages={"invalid_choice": "本计划没有“%(value)s”的项目，已显示全部区域。"})
+    unit_type = forms.ChoiceField(label="户型", required=False,
+                                  error_messages={"invalid_choice": "本计划没有“%(value)s”户型，已显示全部户型。"})
+
+    def __init__(self, data, *, districts, unit_types) -> None:
+        super().__init__(data)
+        order = {d: i for i, d in enumerate(DISTRICTS)}
+        self.fields["district"].choices = _choices(districts, order, "全部区域")
+        self.fields["unit_type"].choices = _choices(unit_types, UNIT_TYPE_ORDER, "全部户型")
+
+    def chosen(self) -> dict[str, str]:
+        """The valid, non-empty choices; a bad value is dropped rather than failing the page."""
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
+
+
+class UnitFilterForm(forms.Form):
+    """楼号, 户型 and 只看可选 for a real-time project's units."""
+
+    building = forms.ChoiceField(label="楼号", required=False,
+                                 error_messages={"invalid_choice": "本项目没有“%(value)s”号楼，已显示第一栋楼。"})
+    unit_type = forms.ChoiceField(label="户型", required=False,
+                                  error_messages={"invalid_choice": "本项目没有“%(value)s”户型，已显示全部户型。"})
+    free = forms.BooleanField(label="只看可选房源", required=False)
+
+    def __init__(self, data, *, unit_types, buildings) -> None:
+        super().__init__(data)
+        self.fields["building"].choices = [("", "第一栋楼")] + [(b, f"{b}号楼") for b in buildings]
+        self.fields["unit_type"].choices = _choices(unit_types, UNIT_TYPE_ORDER, "全部户型")
+
+    def chosen(self) -> dict[str, str]:
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
