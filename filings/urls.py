@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "filings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.info, name="info"),
+    path("verify/", views.verify, name="verify"),
+]

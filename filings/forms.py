@@ -1,0 +1,58 @@
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+
+from bphc.http import client_ip
+
+from .models import normalise_code, normalise_filing_no
+
+TOO_MANY = "认证尝试次数过多，请一小时后再试。如忘记验证码，请联系保障房中心。"
+
+
+def _verify_limited(request: HttpRequest) -> bool:
+    # Both counters move on every attempt, so neither one account nor one address can
+    # guess codes quickly, whichever limit is reached first.
+    by_user = is_ratelimited(
+        request, group="filing-verify-user", key=lambda g, r: str(r.user.pk),
+        rate=settings.VERIFY_RATE_PER_USER, increment=True,
+    )
+    by_ip = is_ratelimited(
+        request, group="filing-verify-ip", key=lambda g, r: client_ip(r),
+        rate=settings.VERIFY_RATE_PER_IP, increment=True,
+    )
+    return by_user or by_ip
+
+
+class VerifyForm(forms.Form):
+    """备案编号 + 验证码 from the filing notice; the binding itself is `filing_bind`."""
+
+    filing_no = forms.CharField(
+        label="备案编号", max_length=40, error_messages={"required": "请输入备案编号。"},
+        widget=forms.TextInput(attrs={
+            "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+            "placeholder": "如 GLH2026000001",
+        }),
+    )
+    code = forms.CharField(
+        label="验证码", max_length=20, error_messages={"required": "请输入备案通知单上的验证码。"},
+        widget=forms.TextInput(attrs={
+            "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+        }),
+    )
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_filing_no(self) -> str:
+        return normalise_filing_no(self.cleaned_data["filing_no"])
+
+    def clean_code(self) -> str:
+        return normalise_code(self.cleaned_data["code"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and _verify_limited(self.request):
+            raise forms.ValidationError(TOO_MANY, code="ratelimited")
+        return cleaned
