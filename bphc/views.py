@@ -1,6 +1,14 @@
+import sys
+
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+# Failures of a shared service (database, cache): a 503 asking to come back, not a 500.
+UNAVAILABLE = (DatabaseError, RedisConnectionError, RedisTimeoutError)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,4 +34,9 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors or request: whatever broke must not break this page too.
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        # The database is down or unreachable: say "busy, come back", not "broken".
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "60"
+        return response
     return HttpResponse(render_to_string("500.html"), status=500)
