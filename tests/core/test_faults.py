@@ -30,9 +30,8 @@ class TestFaults:
 
     def test_a_database_that_stops_answering_mid_request_shows_the_503(self, family, client_500):
         client_500.force_login(family)
-        with mock.patch(
-            "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("server closed the connection")
-        ):
+        down = OperationalError("server closed the connection")
+        with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=down):
             response = client_500.get("/center/records/")
         assert response.status_code == 503
         assert "系统繁忙" in response.content.decode()
