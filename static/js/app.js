@@ -25,9 +25,14 @@
   }
 
   function setupSendCode(button) {
+    // Without scripts this button submits the form; with them it must not be the form's
+    // default button, or Enter in a field (the phone keyboard's 前往) sends another code
+    // instead of submitting.
+    button.type = "button";
     var initial = parseInt(button.getAttribute("data-countdown") || "0", 10);
     if (initial > 0) startCountdown(button, initial);
     var status = document.getElementById(button.getAttribute("aria-describedby"));
+    var codeInput = button.parentNode.querySelector("input");
     button.addEventListener("click", function (event) {
       event.preventDefault();
       if (button.disabled) return;
@@ -52,8 +57,13 @@
           status.textContent = data.message || "";
           status.classList.toggle("field-error", !data.sent);
         }
-        if (data.sent) startCountdown(button, data.wait || 60);
-        else button.disabled = false;
+        if (data.sent) {
+          startCountdown(button, data.wait || 60);
+          // The disabled button would drop keyboard focus; the code is what comes next.
+          if (codeInput && document.activeElement !== codeInput) codeInput.focus();
+        } else {
+          button.disabled = false;
+        }
       }).catch(function () {
         if (status) { status.textContent = "网络异常，请检查网络后重试。"; status.classList.add("field-error"); }
         button.disabled = false;
@@ -79,10 +89,24 @@
     });
   }
 
+  // The 多元业务 menu (<details>): Escape or a click elsewhere closes it.
+  function setupMenu(menu) {
+    document.addEventListener("click", function (event) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("button.send-code").forEach(setupSendCode);
     document.querySelectorAll("[data-requires-check]").forEach(setupRequiresCheck);
     document.querySelectorAll("[data-select-all]").forEach(setupSelectAll);
+    document.querySelectorAll("details.menu").forEach(setupMenu);
     document.querySelectorAll("[data-print]").forEach(function (b) {
       b.addEventListener("click", function () { window.print(); });
     });
