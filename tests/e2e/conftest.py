@@ -1,0 +1,177 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+One browser for the session, a fresh context per test, every test on a phone and a desktop
+screen. A failing test leaves a screenshot and the page's HTML under test-artifacts/e2e/.
+"""
+
+import os
+import re
+import shutil
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in this thread; Django would refuse
+# the ORM calls the tests make beside it (creating users, reading the SMS outbox).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+SCREENS = {
+    "phone": {
+        "viewport": {"width": 375, "height": 812},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+E2E_DIR = Path(__file__).resolve().parent
+ARTIFACTS = E2E_DIR.parents[1] / "test-artifacts" / "e2e"
+# Fail fast, yet leave room for a loaded CI machine (2 CPUs shared with other suites).
+TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Everything under tests/e2e/ is a browser test, so `-m "not browser"` leaves them all out.
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _missing_chromium(config: pytest.Config) -> None:
+    if os.geteuid() == 0:
+        pytest.fail(f"{CHROMIUM} is missing. Run `make sysdeps` (installs Debian's chromium).", pytrace=False)
+    message = (
+        f"BROWSER TESTS SKIPPED: {CHROMIUM} is missing and this user cannot install it. "
+        "Run `sudo make sysdeps` (or `apt-get install chromium chromium-driver` as root)."
+    )
+    config.stash[_skipped_key] = message
+    warnings.warn(message, pytest.PytestWarning, stacklevel=2)
+    print(f"\n!!! {message}\n", file=sys.__stderr__, flush=True)
+    pytest.skip(message)
+
+
+_skipped_key = pytest.StashKey[str]()
+_artifacts_key = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def browser(pytestconfig: pytest.Config) -> Iterator:
+    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
+        _missing_chromium(pytestconfig)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request: pytest.FixtureRequest) -> str:
+    """'phone' or 'desktop'; every browser test runs once on each."""
+    return request.param
+
+
+@pytest.fixture
+def context(browser, screen: str, live_server) -> Iterator:
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        **SCREENS[screen],
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, request: pytest.FixtureRequest) -> Iterator:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.script_errors = errors  # read by the failure report and by visit_check
+    yield page
+    call = getattr(request.node, "rep_call", None)
+    if errors and call is not None and call.passed:
+        pytest.fail("Uncaught script errors in the page:\n" + "\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def sign_in(context, live_server):
+    """sign_in(user): start the browser already signed in as `user`, without the login pages.
+
+    For journeys that are not about logging in; the accounts journeys log in through the forms.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    def _sign_in(user) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+    return _sign_in
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.failed and report.when == "call" and page is not None:
+        lines = _save_artifacts(item, page)
+        report.sections.append(("browser artifacts", "\n".join(lines)))
+        item.config.stash.setdefault(_artifacts_key, []).extend(lines)
+    return report
+
+
+def _save_artifacts(item: pytest.Item, page) -> list[str]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = ARTIFACTS / re.sub(r"[^\w.-]+", "_", item.nodeid.split("::", 1)[-1])
+    lines = [f"{item.nodeid}: page {page.url}"]
+    try:
+        page.screenshot(path=f"{stem}.png", full_page=True)
+        lines.append(f"  screenshot: {stem}.png")
+    except Exception as exc:  # the page may be what broke; keep whatever can be kept
+        lines.append(f"  screenshot failed: {exc}")
+    try:
+        Path(f"{stem}.html").write_text(page.content(), encoding="utf-8")
+        lines.append(f"  html:       {stem}.html")
+    except Exception as exc:
+        lines.append(f"  html failed: {exc}")
+    for error in getattr(page, "script_errors", []):
+        lines.append(f"  script error: {error}")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    skipped = config.stash.get(_skipped_key, None)
+    if skipped:
+        terminalreporter.section("BROWSER TESTS SKIPPED", sep="!", red=True, bold=True)
+        terminalreporter.write_line(skipped, red=True, bold=True)
+    saved = config.stash.get(_artifacts_key, None)
+    if saved:
+        terminalreporter.section("browser failure artifacts", sep="-", yellow=True)
+        for line in saved:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The browser is what these tests exercise; a deliberately slow hash would only add minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
