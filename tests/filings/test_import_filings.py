@@ -104,7 +104,7 @@ class TestFormats:
     def test_it_accepts_the_date_forms_operators_use(self):
         assert importing._date("2026/12/31") == dt.date(2026, 12, 31)
         assert importing._date("2026-1-5") == dt.date(2026, 1, 5)
-        assert importing._date("2026年12月31日") == dt.date(2026, 12, 31)
+        assert importing._date("2026年12月31日") == importing._date("20261231") == dt.date(2026, 12, 31)
         assert importing._date("2026-12-31 00:00:00") == dt.date(2026, 12, 31)
         assert importing._date(46387) == dt.date(2026, 12, 31)  # Excel serial day
         assert importing._date(dt.datetime(2026, 12, 31, 0, 0)) == dt.date(2026, 12, 31)
