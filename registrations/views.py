@@ -71,7 +71,15 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     unit_type, unit = _target(request, project)
     offered = set(project.offers.values_list("unit_type", flat=True))
     context = {"project": project, "plan": project.plan, "unit": unit, "filing": filing}
+    existing = Registration.objects.active().filter(filing=filing, plan=project.plan).exists()
     if not project.plan.is_realtime and unit_type is None:
+        # Plan-level refusals first, so nobody chooses a unit type only to be turned away.
+        reasons = eligibility.refusals(
+            filing=filing, plan=project.plan, project=project, unit_type=None, unit=None,
+            now=timezone.now(), offered_unit_types=offered, has_active_registration=existing,
+        )
+        if reasons:
+            return _refused(request, context, reasons)
         choosable = eligibility.choosable_unit_types(filing, offered)
         if len(choosable) == 1:
             unit_type = choosable[0]
@@ -87,7 +95,6 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     context["unit_type"] = unit.unit_type if unit else unit_type
     if request.method == "POST":
         return _register_post(request, filing, project, unit_type, unit, context)
-    existing = Registration.objects.active().filter(filing=filing, plan=project.plan).exists()
     reasons = eligibility.refusals(
         filing=filing, plan=project.plan, project=project, unit_type=unit_type, unit=unit,
         now=timezone.now(), offered_unit_types=offered, has_active_registration=existing,

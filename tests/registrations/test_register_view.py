@@ -129,3 +129,11 @@ class TestRealtime:
         assert family_client.get(_url(other, unit=unit.pk)).status_code == 404
         assert family_client.get(_url(other, unit="abc")).status_code == 404
         assert family_client.get(_url(other)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_plan_level_refusal_comes_before_choosing_a_unit_type(family_client):
+    project = make_project(make_plan("KS-HD2", districts=["海淀区"]), "XM-HD2", ("一居室", "二居室"))
+    page = family_client.get(_url(project)).content.decode()
+    assert "行政区域限制" in page
+    assert "请选择要登记的套型" not in page
