@@ -34,11 +34,15 @@ test: sysdeps install
 	mkdir -p var
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Production: DATABASE_URL, CACHE_URL, SECRET_KEY, ALLOWED_HOSTS and SMS_BACKEND come from
+# the environment (see README, "Running in production"); gunicorn reads bphc/gunicorn.conf.py.
 serve: install
-	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput
+	DEBUG=0 $(BIN)/python manage.py check --deploy --fail-level WARNING
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
-	DEBUG=0 $(BIN)/gunicorn -c bphc/gunicorn.conf.py bphc.wsgi
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 exec $(BIN)/gunicorn -c bphc/gunicorn.conf.py bphc.wsgi
 
+# The opening-rush benchmark on local PostgreSQL and Redis (bench/README.md); BENCH_ARGS="--help".
 bench: sysdeps install
 	$(BIN)/python -m bench.rush $(BENCH_ARGS)
 

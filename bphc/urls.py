@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,6 +20,9 @@ urlpatterns = [
     path("dev/sms/", account_views.dev_sms, name="dev_sms"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR:
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 handler403 = "bphc.views.forbidden"
 handler404 = "bphc.views.not_found"

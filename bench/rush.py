@@ -1,0 +1,540 @@
+"""The opening rush: `python -m bench.rush` (or `make bench`); see bench/README.md.
+
+Creates its own PostgreSQL database, loads signed-in families and two open plans, starts two
+gunicorn app servers on loopback, measures the floor, drives the rush, checks the database,
+prints a table and writes bench/results/<timestamp>.json. Exit status 1 on any error,
+unit given twice or registration lost.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from . import stack
+from .client import ClientError, Response, Server, request
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DEFAULT_SIZES = "500x5000,5000x50000"
+
+TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+HIDDEN_RE = re.compile(rb'<input type="hidden" name="(unit|unit_type)" value="([^"]*)"')
+PROJECT_RE = re.compile(rb'href="/gzf/projects/(\d+)/')
+UNIT_RE = re.compile(rb'href="/register/\d+/\?unit=(\d+)"')
+TAB_RE = re.compile(rb'href="\?building=([^"&#]+)[^"]*"[^>]*>[^<]*<small>\xe5\x8f\xaf\xe9\x80\x89(\d+)/(\d+)')
+SUCCESS_RE = re.compile(r"^/registrations/(\d+)/success/$")
+TAKEN = "该房源已被其他家庭登记".encode()
+
+GET_ENDPOINTS = {"plans", "projects", "detail", "notice", "success", "floor GET"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default=DEFAULT_SIZES,
+                   help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
+    p.add_argument("--rushing", type=int, default=1500,
+                   help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
+    p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
+    p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
+    p.add_argument("--workers", type=int, default=3, help="gunicorn workers per app server")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    p.add_argument("--realtime-share", type=float, default=0.5, help="share of families in the real-time plan")
+    p.add_argument("--projects", type=int, default=4, help="projects per plan")
+    p.add_argument("--per-building", type=int, default=48, help="units per building")
+    p.add_argument("--floor-requests", type=int, default=500,
+                   help="requests per floor endpoint, before and again after the rush")
+    p.add_argument("--tries", type=int, default=3, help="units a real-time family tries before giving up")
+    p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                            "postgres://postgres@127.0.0.1:5432/bphc_bench"))
+    p.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
+                   help="a Redis database the bench may flush")
+    p.add_argument("--time-limit", type=float, default=280.0, help="seconds; waves stop starting requests after")
+    p.add_argument("--request-timeout", type=float, default=30.0)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where <timestamp>.json goes")
+    p.add_argument("--run-dir", type=Path, default=None, help="server logs and pid files (default: a temp dir)")
+    p.add_argument("--keep-db", action="store_true", help="leave the bench database for inspection")
+    args = p.parse_args(argv)
+    args.size_list = [tuple(int(x) for x in s.lower().split("x")) for s in args.sizes.split(",") if s]
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        p.error("the bench needs PostgreSQL (--database-url postgres://...)")
+    return args
+
+
+def bench_env(args: argparse.Namespace) -> dict[str, str]:
+    """Production settings, less TLS (loopback has none), plus the floor endpoints."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bphc.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": args.database_url,
+        "CACHE_URL": args.cache_url,
+        "CONN_MAX_AGE": "60",
+        "SMS_BACKEND": "console",
+        "LOG_LEVEL": "WARNING",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "BENCH_FLOOR": "1",
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+
+
+class Stats:
+    """Latencies and statuses per endpoint, and the wall time of the waves that drove it."""
+
+    def __init__(self) -> None:
+        self.latency: dict[str, list[float]] = {}
+        self.status: dict[str, Counter] = {}
+        self.errors: dict[str, Counter] = {}
+        self.busy: Counter = Counter()
+        self.waves: list[tuple[str, int, float]] = []
+        self.aborted = 0
+
+    def record(self, name: str, seconds: float, status: str, ok: bool) -> None:
+        self.latency.setdefault(name, []).append(seconds)
+        self.status.setdefault(name, Counter())[status] += 1
+        if not ok:
+            self.errors.setdefault(name, Counter())[status] += 1
+
+    def summary(self) -> dict[str, dict]:
+        out = {}
+        for name, lat in self.latency.items():
+            lat = sorted(lat)
+            busy = self.busy[name] or 1e-9
+            out[name] = {
+                "requests": len(lat), "seconds": round(busy, 3), "rps": round(len(lat) / busy, 1),
+                "p50_ms": _ms(_pct(lat, 50)), "p95_ms": _ms(_pct(lat, 95)), "p99_ms": _ms(_pct(lat, 99)),
+                "mean_ms": _ms(sum(lat) / len(lat)), "max_ms": _ms(lat[-1]),
+                "statuses": dict(self.status[name]), "errors": dict(self.errors.get(name, {})),
+            }
+        return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+class Rush:
+    """Drives the families through the journey in waves of one endpoint each."""
+
+    def __init__(self, args, world, servers: list[Server], deadline: float) -> None:
+        self.args = args
+        self.world = world
+        self.servers = servers
+        self.deadline = deadline
+        self.stats = Stats()
+        self.rng = random.Random(args.seed)
+        self.turn = 0
+        self.floor_rows = 0
+
+    async def hit(self, name: str, family, method: str, path: str, expect: set[int],
+                  form: dict | None = None) -> Response | None:
+        """One request, to the next app server in turn (no stickiness: servers share nothing)."""
+        server = self.servers[self.turn % len(self.servers)]
+        self.turn += 1
+        started = time.perf_counter()
+        try:
+            response = await request(server, method, path, cookies=family.cookies, form=form,
+                                     timeout=self.args.request_timeout)
+        except ClientError as exc:
+            self.stats.record(name, time.perf_counter() - started, f"error:{exc}", False)
+            return None
+        family.cookies.update(response.cookies())
+        ok = response.status in expect
+        self.stats.record(name, response.seconds, str(response.status), ok)
+        return response if ok else None
+
+    async def wave(self, name: str, families: list, step: Callable[..., Awaitable[None]]) -> None:
+        """Run `step` for every family, `concurrency` at a time; its wall time counts for `name`."""
+        todo = iter(families)
+        before = len(self.stats.latency.get(name, ()))
+        started = time.perf_counter()
+
+        async def worker() -> None:
+            for family in todo:
+                if time.monotonic() > self.deadline:
+                    self.stats.aborted += 1
+                    continue
+                await step(family)
+
+        await asyncio.gather(*(worker() for _ in range(self.args.concurrency)))
+        seconds = time.perf_counter() - started
+        self.stats.busy[name] += seconds
+        self.stats.waves.append((name, len(self.stats.latency.get(name, ())) - before, seconds))
+
+    # The floor ------------------------------------------------------------------------
+
+    async def floor_get(self, family) -> None:
+        response = await self.hit("floor GET", family, "GET", "/bench/floor/", {200})
+        if response is not None and (m := TOKEN_RE.search(response.body)):
+            family.form = {"csrfmiddlewaretoken": m.group(1).decode()}
+
+    async def floor_post(self, family) -> None:
+        if family.form and await self.hit("floor POST", family, "POST", "/bench/floor/write/", {302},
+                                          form=family.form):
+            self.floor_rows += 1
+        family.form = {}
+
+    # The journey ----------------------------------------------------------------------
+
+    async def plans(self, family) -> None:
+        if await self.hit("plans", family, "GET", "/gzf/plans/", {200}) is None:
+            family.outcome = "error"
+
+    async def projects(self, family) -> None:
+        if family.outcome:
+            return
+        response = await self.hit("projects", family, "GET", f"/gzf/plans/{family.plan_id}/", {200})
+        ids = PROJECT_RE.findall(response.body) if response else []
+        if not ids:
+            family.outcome = "error"
+            return
+        family.project_path = f"/gzf/projects/{int(self.rng.choice(ids))}/"
+        family.detail_path = family.project_path
+
+    async def detail(self, family) -> None:
+        """Open the project; a real-time family looks at one building and picks a free unit."""
+        if family.outcome:
+            return
+        response = await self.hit("detail", family, "GET", family.detail_path, {200})
+        if response is None:
+            family.outcome = "error"
+            return
+        if family.kind == "quick":
+            family.notice_path = f"/register/{family.project_path.split('/')[-2]}/"
+            return
+        tabs = [(name.decode(), int(free)) for name, free, _ in TAB_RE.findall(response.body)]
+        free_tabs = [name for name, free in tabs if free]
+        units = UNIT_RE.findall(response.body)
+        # Most families look at another building than the first before choosing.
+        if free_tabs and (not units or (family.tries == 0 and self.rng.random() < 1 - 1 / len(tabs))):
+            family.detail_path = f"{family.project_path}?building={self.rng.choice(free_tabs)}"
+            response = await self.hit("detail", family, "GET", family.detail_path, {200})
+            units = UNIT_RE.findall(response.body) if response else []
+        units = [u.decode() for u in units if u.decode() not in family.choices]
+        if not units:
+            family.outcome = "no free unit"
+            return
+        unit = self.rng.choice(units)
+        family.choices.append(unit)
+        family.notice_path = f"{family.project_path.replace('/gzf/projects/', '/register/')}?unit={unit}"
+
+    async def notice(self, family) -> None:
+        if family.outcome:
+            return
+        family.tries += 1
+        response = await self.hit("notice", family, "GET", family.notice_path, {200})
+        token = TOKEN_RE.search(response.body) if response else None
+        if token is None:
+            family.outcome = "taken" if response is not None and TAKEN in response.body else "error"
+            if family.outcome == "error":
+                self.stats.record("notice", 0.0, "no form", False)
+            return
+        family.form = {"csrfmiddlewaretoken": token.group(1).decode(), "acknowledged": "on"}
+        family.form.update({k.decode(): v.decode() for k, v in HIDDEN_RE.findall(response.body)})
+
+    async def register(self, family) -> None:
+        if family.outcome:
+            return
+        expect = {302, 409} if family.kind == "realtime" else {302}
+        response = await self.hit("register", family, "POST", family.notice_path, expect, form=family.form)
+        family.form = {}
+        if response is None:
+            family.outcome = "error"
+        elif response.status == 409:
+            family.outcome = "taken" if TAKEN in response.body else "error"
+            if family.outcome == "error":
+                self.stats.record("register", 0.0, "409 not taken", False)
+        elif m := SUCCESS_RE.match(response.header("location")):
+            family.registration_id = int(m.group(1))
+            family.outcome = "registered"
+        else:
+            family.outcome = "error"
+            self.stats.record("register", 0.0, "bad location", False)
+
+    async def success(self, family) -> None:
+        if family.outcome != "registered":
+            return
+        path = f"/registrations/{family.registration_id}/success/"
+        response = await self.hit("success", family, "GET", path, {200})
+        if response is not None and b"BENCH-" not in response.body:
+            self.stats.record("success", 0.0, "no number", False)
+
+    async def floor(self, families: list) -> None:
+        await self.wave("floor GET", families, self.floor_get)
+        await self.wave("floor POST", families, self.floor_post)
+
+    async def run(self, rushing: list) -> None:
+        """The floor, the rush, and the floor again: the machine may be busier at one end."""
+        floor = rushing[: self.args.floor_requests]
+        await self.floor(floor)
+        await self.wave("plans", rushing, self.plans)
+        await self.wave("projects", rushing, self.projects)
+        for step in (self.detail, self.notice, self.register, self.success):
+            await self.wave(step.__name__, rushing, step)
+        realtime = [f for f in rushing if f.kind == "realtime"]
+        for _ in range(self.args.tries - 1):
+            again = [f for f in realtime if f.outcome == "taken"]
+            if not again:
+                break
+            for f in again:
+                f.outcome = ""
+            for step in (self.detail, self.notice, self.register, self.success):
+                await self.wave(step.__name__, again, step)
+        await self.floor(floor[::-1])
+
+    async def warm_up(self, families: list) -> None:
+        """Touch every worker once (imports, templates, connections) before the clock runs."""
+        n = len(self.servers) * self.args.workers * 3
+        sample = (families * (1 + n // max(1, len(families))))[:n]
+
+        async def touch(family) -> None:
+            for path in ("/gzf/plans/", "/bench/floor/", f"/gzf/plans/{family.plan_id}/"):
+                await self.hit("warm-up", family, "GET", path, {200})
+
+        await self.wave("warm-up", sample, touch)
+
+
+def run_size(args, units: int, families: int, deadline: float) -> dict:
+    """Fresh database, data, servers, the rush and the checks, for one size."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connections
+
+    from . import world as world_mod
+
+    connections.close_all()
+    stack.recreate_database(args.database_url)
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    cache.clear()
+    world = world_mod.build(units=units, families=families, realtime_share=args.realtime_share,
+                            projects=args.projects, per_building=args.per_building, seed=args.seed)
+    connections.close_all()
+    load_seconds = time.perf_counter() - t0
+    rushing = world.families[: args.rushing] if args.rushing else world.families
+    print(f"  loaded {units} units and {families} signed-in families in {load_seconds:.1f}s; "
+          f"{len(rushing)} rush", flush=True)
+
+    run_dir = args.run_dir
+    env = {**os.environ}
+    servers = []
+    try:
+        for i in range(args.servers):
+            servers.append(stack.AppServer(port=stack.free_port(), env=env, run_dir=run_dir, name=f"app{i + 1}"))
+        for server in servers:
+            server.wait_ready()
+        rush = Rush(args, world, [Server("127.0.0.1", s.port, s.name) for s in servers], deadline)
+        asyncio.run(rush.warm_up(rushing))
+        rush.stats = Stats()
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        asyncio.run(rush.run(rushing))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    finally:
+        for server in servers:
+            server.stop()
+    result = {
+        "units": units, "families": families, "rushing": len(rushing),
+        "realtime_families": sum(1 for f in rushing if f.kind == "realtime"),
+        "load_seconds": round(load_seconds, 1), "rush_seconds": round(wall, 1),
+        "endpoints": rush.stats.summary(), "aborted_steps": rush.stats.aborted,
+        "generator": {"cpu_seconds": round(cpu, 2), "wall_seconds": round(wall, 2),
+                      "share_of_one_core": round(cpu / wall, 3),
+                      "share_of_machine": round(cpu / wall / os.cpu_count(), 3)},
+        "outcomes": dict(Counter(f.outcome or "none" for f in rushing)),
+    }
+    result["floor_waves"] = [{"endpoint": n, "requests": k, "rps": round(k / secs, 1) if secs else None}
+                             for n, k, secs in rush.stats.waves if n.startswith("floor")]
+    result.update(check_database(world, rushing, rush.floor_rows))
+    result["ratios"] = ratios(result["endpoints"])
+    return result
+
+
+def check_database(world, rushing: list, floor_rows: int) -> dict:
+    """Units given twice and registrations lost, from the database itself."""
+    from django.db import connection
+
+    from registrations.models import Registration
+
+    with connection.cursor() as cur:
+        cur.execute("""SELECT count(*) FROM (SELECT unit_id FROM registrations_registration
+                       WHERE status = 'active' AND unit_id IS NOT NULL GROUP BY unit_id HAVING count(*) > 1) d""")
+        doubled = cur.fetchone()[0]
+        cur.execute("""SELECT count(*) FROM rentals_unit u WHERE u.taken <> EXISTS (
+                       SELECT 1 FROM registrations_registration r WHERE r.unit_id = u.id AND r.status = 'active')""")
+        taken_mismatch = cur.fetchone()[0]
+        cur.execute("""SELECT count(*) FROM (SELECT filing_id, plan_id FROM registrations_registration
+                       WHERE status = 'active' GROUP BY filing_id, plan_id HAVING count(*) > 1) d""")
+        twice_in_plan = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM bench_floorrow")
+        floor_in_db = cur.fetchone()[0]
+    plans = (world.realtime_plan_id, world.quick_plan_id)
+    rows = dict(Registration.objects.active().filter(plan_id__in=plans).values_list("pk", "filing__account_id"))
+    answered = {f.registration_id: f.user_id for f in rushing if f.registration_id}
+    connection.close()
+    return {
+        "registrations": len(rows),
+        "registrations_realtime": sum(1 for f in rushing if f.registration_id and f.kind == "realtime"),
+        "registrations_quick": sum(1 for f in rushing if f.registration_id and f.kind == "quick"),
+        "units_given_twice": doubled,
+        "units_taken_flag_mismatch": taken_mismatch,
+        "families_twice_in_a_plan": twice_in_plan,
+        "lost": {
+            "success_without_row": len(answered.keys() - rows.keys()),
+            "row_without_success": len(rows.keys() - answered.keys()),
+            "row_of_another_family": sum(1 for pk, user in answered.items() if pk in rows and rows[pk] != user),
+        },
+        "floor_rows": {"answered": floor_rows, "in_db": floor_in_db},
+    }
+
+
+def ratios(endpoints: dict) -> dict:
+    floor_get = endpoints.get("floor GET", {}).get("rps")
+    floor_post = endpoints.get("floor POST", {}).get("rps")
+    out = {}
+    for name, e in endpoints.items():
+        if name.startswith("floor"):
+            continue
+        base = floor_get if name in GET_ENDPOINTS else floor_post
+        if base:
+            out[name] = round(e["rps"] / base, 2)
+    return out
+
+
+def failures(result: dict) -> list[str]:
+    problems = []
+    errors = sum(sum(e["errors"].values()) for e in result["endpoints"].values())
+    if errors:
+        problems.append(f"{errors} errors")
+    if result["units_given_twice"]:
+        problems.append(f"{result['units_given_twice']} units given twice")
+    lost = sum(result["lost"].values())
+    if lost:
+        problems.append(f"{lost} registrations lost")
+    if result["units_taken_flag_mismatch"] or result["families_twice_in_a_plan"]:
+        problems.append("database inconsistent")
+    if result["floor_rows"]["answered"] != result["floor_rows"]["in_db"]:
+        problems.append("floor rows lost")
+    if result["aborted_steps"]:
+        problems.append(f"time limit: {result['aborted_steps']} steps not run")
+    return problems
+
+
+ORDER = ["floor GET", "floor POST", "plans", "projects", "detail", "notice", "register", "success"]
+
+
+def table(result: dict) -> str:
+    rows = [f"{'endpoint':<11} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+            f"{'×floor':>6}  errors"]
+    for name in ORDER:
+        e = result["endpoints"].get(name)
+        if not e:
+            continue
+        ratio = result["ratios"].get(name)
+        rows.append(f"{name:<11} {e['requests']:>8} {e['rps']:>7} {e['p50_ms']:>7} {e['p95_ms']:>7} "
+                    f"{e['p99_ms']:>7} {('' if ratio is None else ratio):>6}  {e['errors'] or 0}")
+    g = result["generator"]
+    lost = result["lost"]
+    drift = ", ".join(f"{w['endpoint']} {w['rps']}" for w in result["floor_waves"])
+    rows += [
+        f"floor req/s before → after the rush: {drift}",
+        f"registrations made: {result['registrations']} (real-time {result['registrations_realtime']}, "
+        f"quick {result['registrations_quick']}); outcomes {result['outcomes']}",
+        f"units given twice: {result['units_given_twice']}; lost: {lost['success_without_row']} success without row, "
+        f"{lost['row_without_success']} row without success, {lost['row_of_another_family']} wrong family",
+        f"generator CPU: {g['cpu_seconds']}s in {g['wall_seconds']}s = {g['share_of_one_core']:.0%} of one core, "
+        f"{g['share_of_machine']:.0%} of the machine",
+    ]
+    return "\n".join(rows)
+
+
+def growth(results: list[dict]) -> list[str]:
+    if len(results) < 2:
+        return []
+    a, b = results[0], results[-1]
+    lines = [f"growth {a['units']}→{b['units']} units, {a['families']}→{b['families']} families:"]
+    for name in ("detail", "register", "notice"):
+        ea, eb = a["endpoints"].get(name), b["endpoints"].get(name)
+        if ea and eb:
+            lines.append(f"  {name:<9} p50 {ea['p50_ms']} → {eb['p50_ms']} ms, req/s {ea['rps']} → {eb['rps']}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    deadline = started + args.time_limit
+    os.environ.update(bench_env(args))
+    tmp = None
+    if args.run_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="bphc-bench-")
+        args.run_dir = Path(tmp.name)
+    args.run_dir.mkdir(parents=True, exist_ok=True)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if not stack.static_is_fresh():
+        print("collectstatic (hashed, compressed names, as in production) …", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+    results, problems = [], []
+    try:
+        for i, (units, families) in enumerate(args.size_list):
+            # Each size gets its share of what is left, so the last one is not starved.
+            size_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(args.size_list) - i)
+            print(f"== {units} units, {families} families: concurrency {args.concurrency}, "
+                  f"{args.servers} app servers × {args.workers} workers", flush=True)
+            result = run_size(args, units, families, size_deadline)
+            results.append(result)
+            print(table(result), flush=True)
+            problems += [f"{units}x{families}: {p}" for p in failures(result)]
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_db:
+            stack.drop_database(args.database_url)
+        if tmp is not None:
+            tmp.cleanup()
+    for line in growth(results):
+        print(line)
+    report = {
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.monotonic() - started, 1),
+        "cpus": os.cpu_count(),
+        "config": {k: v for k, v in vars(args).items() if k not in ("size_list", "out", "run_dir")},
+        "sizes": results, "problems": problems,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    print(f"results: {path}  ({report['seconds']}s)")
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+        return 1
+    print("OK: 0 errors, 0 units given twice, 0 registrations lost")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The production stack under test: its own PostgreSQL database and two gunicorn app servers."""
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def admin_url(database_url: str) -> str:
+    """The same server's maintenance database, to create and drop the bench's own."""
+    parts = urlsplit(database_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+
+
+def db_name(database_url: str) -> str:
+    return urlsplit(database_url).path.lstrip("/")
+
+
+def recreate_database(database_url: str) -> None:
+    name = db_name(database_url)
+    with psycopg.connect(admin_url(database_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(database_url: str) -> None:
+    name = db_name(database_url)
+    with psycopg.connect(admin_url(database_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    # If the bench itself is killed, its app servers get SIGTERM instead of living on.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class AppServer:
+    """One gunicorn instance, standing for one app server behind the load balancer."""
+
+    def __init__(self, *, port: int, env: dict[str, str], run_dir: Path, name: str) -> None:
+        self.port = port
+        self.name = name
+        self.log_path = run_dir / f"{name}.log"
+        self.pid_path = run_dir / f"{name}.pid"
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_PIDFILE": str(self.pid_path),
+               "GUNICORN_PROC_NAME": f"bphc-bench-{name}"}
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "bphc/gunicorn.conf.py", "bphc.wsgi"],
+                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=_die_with_parent,
+            )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout:.0f}s; see {self.log_path}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        # Workers left behind by a master that died hard share its process group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def kill_from_pidfiles(run_dir: Path) -> None:
+    """Stop any app server a killed bench left in `run_dir` (for the smoke test's cleanup)."""
+    for pid_file in run_dir.glob("*.pid"):
+        with contextlib.suppress(ValueError, OSError):
+            pid = int(pid_file.read_text().strip())
+            os.killpg(pid, signal.SIGKILL)
+
+
+def static_is_fresh() -> bool:
+    """collectstatic's manifest is newer than every file it was built from."""
+    manifest = BASE_DIR / "var" / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    sources = [p for p in (BASE_DIR / "static").rglob("*") if p.is_file()]
+    return all(p.stat().st_mtime < built for p in sources)
