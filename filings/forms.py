@@ -7,7 +7,7 @@ from bphc.http import client_ip
 
 from .models import normalise_code, normalise_filing_no
 
-TOO_MANY = "认证尝试次数过多，请一小时后再试。如忘记验证码，请联系保障房中心。"
+TOO_MANY = "认证尝试次数过多，请稍后再试。如找不到验证码，请联系保障房中心。"
 
 
 def _verify_limited(request: HttpRequest) -> bool:
