@@ -37,7 +37,7 @@ test: sysdeps install
 # Production: DATABASE_URL, CACHE_URL, SECRET_KEY, ALLOWED_HOSTS and SMS_BACKEND come from
 # the environment (see README, "Running in production"); gunicorn reads bphc/gunicorn.conf.py.
 serve: install
-	DEBUG=0 $(BIN)/python manage.py check --deploy --fail-level WARNING
+	DEBUG=0 $(BIN)/python manage.py check --deploy
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 exec $(BIN)/gunicorn -c bphc/gunicorn.conf.py bphc.wsgi

@@ -1,0 +1,72 @@
+"""A few seconds of the rush benchmark (bench/rush.py) against its real stack.
+
+Two gunicorn app servers, PostgreSQL and Redis, a handful of families: every answer as
+expected, no unit given twice, no registration lost. CI runs it in its PostgreSQL pass.
+"""
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from django.conf import settings
+
+from bench import stack
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+DB = settings.DATABASES["default"]
+
+pytestmark = pytest.mark.skipif(
+    DB["ENGINE"] != "django.db.backends.postgresql",
+    reason="the rush benchmark needs PostgreSQL: run the suite with DATABASE_URL=postgres://… (CI does)",
+)
+
+
+def _redis_url() -> str | None:
+    """The Redis the suite uses, on a database of the bench's own (it is flushed)."""
+    configured = os.environ.get("CACHE_URL", "")
+    parts = urlsplit(configured if configured.startswith("redis") else "redis://127.0.0.1:6379")
+    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=2):
+        return f"redis://{host}:{port}/9"
+    return None
+
+
+def _bench_db_url() -> str:
+    auth = quote(DB["USER"] or "postgres")
+    if DB.get("PASSWORD"):
+        auth += ":" + quote(DB["PASSWORD"])
+    return f"postgres://{auth}@{DB['HOST'] or '127.0.0.1'}:{DB['PORT'] or 5432}/bphc_bench_smoke_{os.getpid()}"
+
+
+def test_a_small_rush_answers_everyone_gives_no_unit_twice_and_loses_nothing(tmp_path):
+    cache_url = _redis_url()
+    if cache_url is None:
+        pytest.skip("the rush benchmark needs Redis on 127.0.0.1:6379 (or CACHE_URL)")
+    db_url, run_dir, out = _bench_db_url(), tmp_path / "run", tmp_path / "results"
+    command = [
+        sys.executable, "-m", "bench.rush", "--sizes", "12x80", "--rushing", "0", "--concurrency", "8",
+        "--workers", "2", "--projects", "2", "--per-building", "8", "--floor-requests", "20",
+        "--time-limit", "90", "--request-timeout", "20",
+        "--database-url", db_url, "--cache-url", cache_url, "--run-dir", str(run_dir), "--out", str(out),
+    ]
+    try:
+        run = subprocess.run(command, cwd=BASE_DIR, capture_output=True, text=True, timeout=240,
+                             stdin=subprocess.DEVNULL)
+    finally:
+        # Whatever happened, no app server and no database outlive the test.
+        stack.kill_from_pidfiles(run_dir)
+        stack.drop_database(db_url)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    size = json.loads(next(out.glob("*.json")).read_text())["sizes"][0]
+    assert sum(sum(e["errors"].values()) for e in size["endpoints"].values()) == 0
+    assert size["units_given_twice"] == 0
+    assert size["lost"] == {"success_without_row": 0, "row_without_success": 0, "row_of_another_family": 0}
+    assert 0 < size["registrations_realtime"] <= 12  # more real-time families than units
+    assert size["registrations_quick"] == size["rushing"] - size["realtime_families"]
+    assert size["endpoints"]["register"]["statuses"].get("302") == size["registrations"]
