@@ -30,6 +30,11 @@ def test_the_window_is_shown_in_beijing_time(stranger, tmp_path):
     assert "2026-12-01 09:00 至 2026-12-31 17:00" in stranger.get(URL).content.decode()
 
 
+def test_a_restricted_plan_says_whom_it_admits(stranger, tmp_path):
+    load(tmp_path, [plan_row("HD", districts="海淀区", categories="优先")], [project_row("HD")])
+    assert "限定区域：海淀区；限定类别：优先" in stranger.get(URL).content.decode()
+
+
 def test_drafts_never_show(stranger, tmp_path):
     load(tmp_path, [plan_row("DRAFT", name="草稿计划")], [project_row("DRAFT")], publish=False)
     page = stranger.get(URL).content.decode()

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -76,7 +77,8 @@ class TestTheAnnouncementAndSummaries:
 
         assert "本次配租面向已备案家庭。" in page
         assert "申请对象限制" in page
-        assert "限定区域</dt><dd>朝阳区" in page and "限定类别</dt><dd>普通" in page
+        assert re.search(r"限定区域</dt><dd[^>]*>朝阳区</dd>", page)
+        assert re.search(r"限定类别</dt><dd[^>]*>普通</dd>", page)
 
     def test_each_project_shows_district_address_unit_types_and_rent(self, family_client, quick_plan):
         page = family_client.get(url(quick_plan)).content.decode()
