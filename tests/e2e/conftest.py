@@ -1,7 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
 
-One browser for the session, a fresh context per test, every test on a phone and a desktop
-screen. A failing test leaves a screenshot and the page's HTML under test-artifacts/e2e/.
+One browser for the run of browser tests, a fresh context per test, every test on a phone
+and a desktop screen. A failing test leaves a screenshot and the page's HTML under
+test-artifacts/e2e/.
 """
 
 import os
@@ -13,10 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an event loop running in this thread; Django would refuse
-# the ORM calls the tests make beside it (creating users, reading the SMS outbox).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,14 +38,20 @@ ARTIFACTS = E2E_DIR.parents[1] / "test-artifacts" / "e2e"
 TIMEOUT_MS = 10_000
 
 
+def _is_browser_test(item: pytest.Item | None) -> bool:
+    return item is not None and E2E_DIR in Path(str(item.path)).parents
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Everything under tests/e2e/ is a browser test, so `-m "not browser"` leaves them all out.
     for item in items:
-        if E2E_DIR in Path(str(item.path)).parents:
+        if _is_browser_test(item):
             item.add_marker(pytest.mark.browser)
 
 
 def _missing_chromium(config: pytest.Config) -> None:
+    if _skipped_key in config.stash:
+        pytest.skip(config.stash[_skipped_key])
     if os.geteuid() == 0:
         pytest.fail(f"{CHROMIUM} is missing. Run `make sysdeps` (installs Debian's chromium).", pytrace=False)
     message = (
@@ -65,17 +68,58 @@ _skipped_key = pytest.StashKey[str]()
 _artifacts_key = pytest.StashKey[list]()
 
 
-@pytest.fixture(scope="session")
-def browser(pytestconfig: pytest.Config) -> Iterator:
+# Started by the first browser test, stopped after the last one (see pytest_runtest_teardown).
+_running: dict = {}
+
+
+@pytest.fixture
+def browser(pytestconfig: pytest.Config):
     if not (os.path.exists(CHROMIUM) and shutil.which(CHROMIUM)):
         _missing_chromium(pytestconfig)
+    if "browser" not in _running:
+        _start_browser()
+    return _running["browser"]
+
+
+def _start_browser() -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread while it is started;
+    # Django would refuse the ORM calls the tests make beside it (creating users, reading the
+    # SMS outbox). Set only while the browser runs: a subprocess started by a later test
+    # (manage.py check --deploy) must not inherit it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    _running["playwright"] = sync_playwright().start()
+    _running["browser"] = _running["playwright"].chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+
+
+def _stop_browser() -> None:
+    try:
+        if "browser" in _running:
+            _running.pop("browser").close()
+    finally:
+        if "playwright" in _running:
+            _running.pop("playwright").stop()
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    # Browser tests run together (pytest-django groups the live-server tests); once the
+    # last has torn down its context and database, the event loop must go before the next
+    # ordinary test touches the ORM.
+    try:
+        return (yield)
+    finally:
+        if _running and not _is_browser_test(nextitem):
+            _stop_browser()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _stop_browser()
 
 
 @pytest.fixture(params=list(SCREENS))
