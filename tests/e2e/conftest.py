@@ -146,7 +146,12 @@ def page(context, request: pytest.FixtureRequest) -> Iterator:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.script_errors = errors  # read by the failure report and by visit_check
+    # The CSP blocks inline scripts and styles without a word on the page; only the console says so.
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.script_errors = errors  # uncaught exceptions and CSP refusals, read by visit_check
     yield page
     call = getattr(request.node, "rep_call", None)
     if errors and call is not None and call.passed:

@@ -13,7 +13,7 @@ _axe_source: str | None = None
 
 
 def visit_check(page: Page) -> None:
-    """The checks for every page a journey visits: accessible, no sideways scroll, no script errors."""
+    """The checks for every page a journey visits: accessible, no sideways scroll, no script or CSP errors."""
     page.wait_for_load_state("load")
     assert_no_script_errors(page)
     assert_no_sideways_scroll(page)

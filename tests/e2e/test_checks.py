@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.helpers import assert_accessible, assert_no_sideways_scroll, assert_on_screen
+from tests.e2e.helpers import assert_accessible, assert_no_sideways_scroll, assert_on_screen, visit_check
 
 pytestmark = pytest.mark.browser
 
@@ -42,3 +42,11 @@ def test_the_on_screen_check_catches_a_menu_opened_off_the_edge(page: Page):
     page.set_content(PAGE.format('<a href="#" style="position:absolute;left:-60px">公共租赁住房</a>'))
     with pytest.raises(AssertionError, match="outside"):
         assert_on_screen(page, page.get_by_role("link", name="公共租赁住房"))
+
+
+def test_the_script_check_catches_an_inline_style_the_csp_refuses(page: Page):
+    page.goto("/")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color:red\">红字</p>')")
+    with pytest.raises(AssertionError, match="Content Security Policy"):
+        visit_check(page)
+    page.script_errors.clear()  # the fixture would fail the test at teardown otherwise
