@@ -62,6 +62,6 @@ def test_it_uses_a_fixed_number_of_queries(stranger, family_client, tmp_path, pl
 
     with django_assert_max_num_queries(2):
         assert stranger.get(URL).status_code == 200
-    # A signed-in family adds its session, user and filing look-ups.
-    with django_assert_max_num_queries(5):
+    # A signed-in family adds the look-ups of its user and filing (the gate).
+    with django_assert_max_num_queries(4):
         assert family_client.get(URL).status_code == 200

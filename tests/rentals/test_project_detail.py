@@ -138,13 +138,16 @@ def test_a_real_time_project_uses_a_fixed_number_of_queries(family_client, tmp_p
     Unit.objects.filter(pk__in=Unit.objects.values("pk")[: count // 3]).update(taken=True)
     assert Plan.objects.get().projects.get().units.count() == count
 
-    # session, user, filing; project and plan; offers; counts by building; the building's units
-    with django_assert_max_num_queries(7):
-        response = family_client.get(url(Project.objects.get()))
+    # user, filing; project and plan; offers; counts by building; the chosen building's units
+    path = url(Project.objects.get())
+    with django_assert_max_num_queries(6):
+        response = family_client.get(path)
     assert response.status_code == 200
     assert "已登记" in response.content.decode()
 
 
 def test_a_quick_project_uses_a_fixed_number_of_queries(family_client, quick_plan, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):
-        assert family_client.get(url(quick_plan.projects.first())).status_code == 200
+    path = url(quick_plan.projects.first())
+    # user, filing; project and plan; offers
+    with django_assert_max_num_queries(4):
+        assert family_client.get(path).status_code == 200
