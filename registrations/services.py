@@ -58,74 +58,85 @@ def registration_create(
     channel: str = Registration.Channel.ONLINE,
     clerk: User | None = None,
     consent: str = "",
+    offered_unit_types: set[str] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Registration, bool]:
     """Register `filing` for a unit type (quick) or a unit (real-time); (registration, created).
 
     The same request sent twice returns the first registration with created=False, so a
-    double click or a resubmitted form registers once.
+    double click or a resubmitted form registers once. `offered_unit_types` spares a query
+    when the caller has just read the project's offers.
     """
     now = now or timezone.now()
     if not acknowledged:
         raise _refuse("not_acknowledged", "请先阅读告知书，并勾选“我已经仔细阅读登记告知书”。")
+    try:
+        with transaction.atomic():
+            return _create(
+                filing=filing, actor=actor, project=project, unit_type=unit_type, unit=unit, channel=channel,
+                clerk=clerk, consent=consent, offered=offered_unit_types, now=now,
+            )
+    except IntegrityError:
+        # Another request of the same family (or for the same unit) committed first. The
+        # whole transaction, unit claim included, has been rolled back; no savepoint needed.
+        mine = _existing(filing, project)
+        if mine is not None and _same_target(mine, project, unit_type, unit):
+            return mine, False
+        if mine is not None:
+            raise RegistrationRefused([Refusal(
+                eligibility.ALREADY_REGISTERED,
+                "您已登记过本计划中的房源，本计划每户限登记一次。如需更换，请先取消原登记。",
+            )]) from None
+        raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。") from None
+
+
+def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent, offered, now):
+    """registration_create's body, inside its transaction; IntegrityError escapes to it."""
     plan = project.plan
-    with transaction.atomic():
-        existing = _existing(filing, project)
-        if existing is not None and _same_target(existing, project, unit_type, unit):
-            return existing, False
-        if unit is not None:
-            # Read the unit afresh: the page the family saw may be minutes old.
-            unit = Unit.objects.filter(pk=unit.pk).first() or unit
-        offered = set(project.offers.values_list("unit_type", flat=True))
-        reasons = eligibility.refusals(
-            filing=filing, plan=plan, project=project, unit_type=unit_type, unit=unit, now=now,
-            offered_unit_types=offered, has_active_registration=existing is not None,
-        )
-        if reasons:
-            raise RegistrationRefused(reasons)
-        if unit is not None:
-            unit_type = unit.unit_type
-            claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
-            if claimed != 1:
-                mine = _existing(filing, project)
-                if mine is not None and _same_target(mine, project, unit_type, unit):
-                    return mine, False
-                raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。")
-        try:
-            with transaction.atomic():
-                registration = Registration.objects.create(
-                    number=f"tmp-{uuid.uuid4().hex}",
-                    check_code=Registration.new_check_code(),
-                    filing=filing, actor=actor, plan=plan, project=project, unit_type=unit_type, unit=unit,
-                    notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
-                )
-        except IntegrityError:
-            # Another request of the same family (or for the same unit) committed first.
+    existing = _existing(filing, project)
+    if existing is not None and _same_target(existing, project, unit_type, unit):
+        return existing, False
+    if unit is not None:
+        # Read the unit afresh: the page the family saw may be minutes old.
+        unit = Unit.objects.filter(pk=unit.pk).first() or unit
+    if offered is None:
+        offered = set(project.offers.order_by().values_list("unit_type", flat=True))
+    reasons = eligibility.refusals(
+        filing=filing, plan=plan, project=project, unit_type=unit_type, unit=unit, now=now,
+        offered_unit_types=offered, has_active_registration=existing is not None,
+    )
+    if reasons:
+        raise RegistrationRefused(reasons)
+    if unit is not None:
+        unit_type = unit.unit_type
+        claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
+        if claimed != 1:
             mine = _existing(filing, project)
             if mine is not None and _same_target(mine, project, unit_type, unit):
                 return mine, False
-            if mine is not None:
-                raise RegistrationRefused([Refusal(
-                    eligibility.ALREADY_REGISTERED,
-                    "您已登记过本计划中的房源，本计划每户限登记一次。如需更换，请先取消原登记。",
-                )]) from None
-            raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。") from None
-        # The readable number reuses the primary key, so no per-plan counter row becomes
-        # the hot spot of an opening rush.
-        registration.number = f"{plan.code}-{registration.pk:06d}"
-        Registration.objects.filter(pk=registration.pk).update(number=registration.number)
-        if clerk is not None:
-            audit_record(
-                actor=clerk, action="现场协助登记", target=registration, reason=consent,
-                details={"filing": filing.filing_no, "plan": plan.code, "project": project.code,
-                         "what": unit.label if unit else unit_type},
-            )
-        phone = _notify_phone(filing)
-        if phone:
-            send_sms_after_commit(phone, "registered", {
-                "number": registration.number, "plan": plan.name, "project": project.name,
-                "what": registration.what,
-            })
+            raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。")
+    registration = Registration.objects.create(
+        number=f"tmp-{uuid.uuid4().hex}",
+        check_code=Registration.new_check_code(),
+        filing=filing, actor=actor, plan=plan, project=project, unit_type=unit_type, unit=unit,
+        notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
+    )
+    # The readable number reuses the primary key, so no per-plan counter row becomes
+    # the hot spot of an opening rush.
+    registration.number = f"{plan.code}-{registration.pk:06d}"
+    Registration.objects.filter(pk=registration.pk).update(number=registration.number)
+    if clerk is not None:
+        audit_record(
+            actor=clerk, action="现场协助登记", target=registration, reason=consent,
+            details={"filing": filing.filing_no, "plan": plan.code, "project": project.code,
+                     "what": unit.label if unit else unit_type},
+        )
+    phone = _notify_phone(filing)
+    if phone:
+        send_sms_after_commit(phone, "registered", {
+            "number": registration.number, "plan": plan.name, "project": project.name,
+            "what": registration.what,
+        })
     return registration, True
 
 

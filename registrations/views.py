@@ -69,10 +69,11 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
         return filing
     project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
     unit_type, unit = _target(request, project)
-    offered = set(project.offers.values_list("unit_type", flat=True))
+    offered = set(project.offers.order_by().values_list("unit_type", flat=True))
     context = {"project": project, "plan": project.plan, "unit": unit, "filing": filing}
-    existing = Registration.objects.active().filter(filing=filing, plan=project.plan).exists()
+    existing = None  # read only where a page needs it: the POST's service checks in its transaction
     if not project.plan.is_realtime and unit_type is None:
+        existing = _has_active_registration(filing, project)
         # Plan-level refusals first, so nobody chooses a unit type only to be turned away.
         reasons = eligibility.refusals(
             filing=filing, plan=project.plan, project=project, unit_type=None, unit=None,
@@ -94,7 +95,9 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
             )])
     context["unit_type"] = unit.unit_type if unit else unit_type
     if request.method == "POST":
-        return _register_post(request, filing, project, unit_type, unit, context)
+        return _register_post(request, filing, project, unit_type, unit, offered, context)
+    if existing is None:
+        existing = _has_active_registration(filing, project)
     reasons = eligibility.refusals(
         filing=filing, plan=project.plan, project=project, unit_type=unit_type, unit=unit,
         now=timezone.now(), offered_unit_types=offered, has_active_registration=existing,
@@ -105,14 +108,18 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "registrations/notice.html", {**context, "form": form})
 
 
-def _register_post(request, filing, project, unit_type, unit, context) -> HttpResponse:
+def _has_active_registration(filing: Filing, project: Project) -> bool:
+    return Registration.objects.active().filter(filing=filing, plan_id=project.plan_id).exists()
+
+
+def _register_post(request, filing, project, unit_type, unit, offered, context) -> HttpResponse:
     form = RegisterForm(request.POST)
     if not form.is_valid():
         return render(request, "registrations/notice.html", {**context, "form": form}, status=400)
     try:
         registration, created = registration_create(
             filing=filing, actor=request.user, project=project, unit_type=unit_type, unit=unit,
-            acknowledged=form.cleaned_data["acknowledged"],
+            acknowledged=form.cleaned_data["acknowledged"], offered_unit_types=offered,
         )
     except RegistrationRefused as refused:
         return _refused(request, context, refused.reasons, status=409)
