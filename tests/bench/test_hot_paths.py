@@ -1,0 +1,29 @@
+"""The rush's hot paths keep the query counts the bench measured (bench/README.md)."""
+
+import pytest
+
+from rentals.models import Plan
+from tests.registrations.conftest import make_plan, make_project, make_units
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_real_time_registration_takes_a_fixed_number_of_queries(family_client, django_assert_max_num_queries):
+    project = make_project(make_plan("HOT-SS", Plan.Mode.REALTIME), "XM-HOT-SS", ("一居室",))
+    unit = make_units(project, 50)[7]
+    url = f"/register/{project.pk}/?unit={unit.pk}"
+    assert family_client.get(url).status_code == 200
+    # user, filing, project, unit, offers; in the transaction: existing, unit afresh, claim,
+    # insert, number (+ SAVEPOINT/RELEASE: the test itself runs in a transaction). Was 15.
+    with django_assert_max_num_queries(12):
+        response = family_client.post(url, {"unit": unit.pk, "acknowledged": "on"})
+    assert response.status_code == 302
+
+
+def test_a_quick_registration_takes_a_fixed_number_of_queries(family_client, django_assert_max_num_queries):
+    project = make_project(make_plan("HOT-KS"), "XM-HOT-KS", ("一居室",))
+    url = f"/register/{project.pk}/"
+    assert family_client.get(url).status_code == 200
+    with django_assert_max_num_queries(9):
+        response = family_client.post(url, {"unit_type": "一居室", "acknowledged": "on"})
+    assert response.status_code == 302
