@@ -14,6 +14,8 @@ PASSWORD = "test-pass-2026"
 @pytest.fixture(autouse=True)
 def _isolated(settings):
     settings.SMS_BACKEND = "outbox"
+    # Production hashing costs a second per password; tests only need it to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
