@@ -8,6 +8,7 @@ unit given twice or registration lost.
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import random
@@ -41,16 +42,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=DEFAULT_SIZES,
                    help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
-    p.add_argument("--rushing", type=int, default=1500,
+    p.add_argument("--rushing", type=int, default=1000,
                    help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
     p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn workers per app server")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers per app server")
     p.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
     p.add_argument("--realtime-share", type=float, default=0.5, help="share of families in the real-time plan")
     p.add_argument("--projects", type=int, default=4, help="projects per plan")
     p.add_argument("--per-building", type=int, default=48, help="units per building")
-    p.add_argument("--floor-requests", type=int, default=500,
+    p.add_argument("--floor-requests", type=int, default=300,
                    help="requests per floor endpoint, before and again after the rush")
     p.add_argument("--tries", type=int, default=3, help="units a real-time family tries before giving up")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
@@ -76,6 +77,8 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "bphc.settings",
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "FIELD_HMAC_KEY": secrets.token_urlsafe(32),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": args.database_url,
         "CACHE_URL": args.cache_url,
@@ -350,6 +353,9 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
         asyncio.run(rush.run(rushing))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     finally:
+        died = [s for s in servers if s.proc.poll() is not None]
+        for server in died:
+            print(f"!! {server.name} exited early ({server.proc.returncode}):\n{server.log_tail()}", flush=True)
         for server in servers:
             server.stop()
     result = {

@@ -2,6 +2,7 @@
 
 import contextlib
 import ctypes
+import http.client
 import os
 import signal
 import socket
@@ -72,11 +73,18 @@ class AppServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
+            # A listening master is not enough: a worker must load the app and answer.
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                try:
+                    conn.request("GET", "/gzf/plans/")
+                    if conn.getresponse().status == 200:
+                        return
+                finally:
+                    conn.close()
             time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout:.0f}s; see {self.log_path}")
+        raise RuntimeError(f"{self.name} did not answer on {self.port} within {timeout:.0f}s:\n{self.log_tail()}")
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.proc.poll() is None:
