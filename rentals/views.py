@@ -73,7 +73,8 @@ def _units_context(request: HttpRequest, project: Project, offers: list) -> dict
     form = UnitFilterForm(request.GET or None, unit_types=[o.unit_type for o in offers], buildings=list(buildings))
     chosen = form.chosen()
     building = chosen.pop("building", None) or next(iter(buildings), None)
-    units = project.units.filter(building=building)
+    # Sorted below in Python; the model's ordering would join rentals_project to sort by it.
+    units = project.units.filter(building=building).order_by()
     if chosen.get("unit_type"):
         units = units.filter(unit_type=chosen["unit_type"])
     if chosen.get("free"):
