@@ -116,7 +116,7 @@ class TestARealTimeProject:
         assert "已登记" not in page.split("套型登记")[1].split("房源")[-1]
         assert "1号楼</span>1单元 101室" not in page
 
-    @pytest.mark.parametrize("params", [{"building": "99"}, {"unit_type": "三居室"}])
+    @pytest.mark.parametrize("params", [{"building": "99"}, {"unit_type": "三居室"}, {"building": "\x00"}])
     def test_a_bad_filter_is_refused_in_chinese(self, family_client, realtime_project, params):
         response = family_client.get(url(realtime_project), params)
         assert response.status_code == 400

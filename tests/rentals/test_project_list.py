@@ -124,7 +124,8 @@ class TestFilters:
         assert 'value="朝阳区"' in page and 'value="海淀区"' in page and 'value="丰台区"' not in page
         assert ">筛选</button>" in page
 
-    @pytest.mark.parametrize("params", [{"district": "火星区"}, {"unit_type": "五居室"}, {"district": "丰台区"}])
+    @pytest.mark.parametrize("params", [{"district": "火星区"}, {"unit_type": "五居室"}, {"district": "丰台区"},
+                                        {"district": "\x00", "unit_type": "x" * 5000}])
     def test_a_bad_filter_value_is_refused_in_chinese_and_all_projects_show(self, family_client, quick_plan, params):
         response = family_client.get(url(quick_plan), params)
 
