@@ -453,18 +453,20 @@ def _write(book: Book, *, publish: bool, dry_run: bool, now: dt.datetime) -> Imp
     _sync_offers(book, projects, counts["套型"])
     _sync_units(book, projects, counts["房源"])
 
-    published = []
-    if publish:
-        problems = []
-        for code, plan in plans.items():
-            if reasons := plan.publish_problems():
-                problems.append(f"{PLAN_SHEET} 第{book.plans[code].row}行: 计划“{code}”不能发布：" + "；".join(reasons))
-            elif not plan.is_published:
-                plan.is_published, plan.published_at = True, now
-                plan.save(update_fields=["is_published", "published_at", "updated_at"])
-                published.append(code)
-        if problems:
-            raise ImportRefused(problems)
+    published, problems = [], []
+    for code, plan in plans.items():
+        # A plan families can already see must stay publishable (say, keep its 告知书).
+        if not (publish or plan.is_published):
+            continue
+        if reasons := plan.publish_problems():
+            doing = "不能发布" if not plan.is_published else "已发布，导入后将不满足发布条件"
+            problems.append(f"{PLAN_SHEET} 第{book.plans[code].row}行: 计划“{code}”{doing}：" + "；".join(reasons))
+        elif not plan.is_published:
+            plan.is_published, plan.published_at = True, now
+            plan.save(update_fields=["is_published", "published_at", "updated_at"])
+            published.append(code)
+    if problems:
+        raise ImportRefused(problems)
     return ImportResult(counts, list(plans), published, dry_run)
 
 

@@ -316,6 +316,15 @@ class TestPublishing:
         assert "计划 第2行: 计划“JH2026-01”不能发布：缺少告知书" in str(refused.value)
         assert snapshot() == [[], [], [], [], 0]
 
+    def test_a_published_plan_cannot_lose_its_notice(self, tmp_path):
+        run(write_book(tmp_path / "one.xlsx", [plan_row()], [project_row()]), "--publish")
+
+        with pytest.raises(CommandError) as refused:
+            run(write_book(tmp_path / "two.xlsx", [plan_row(notice="")], [project_row()]))
+
+        assert "计划 第2行: 计划“JH2026-01”已发布，导入后将不满足发布条件：缺少告知书" in str(refused.value)
+        assert Plan.objects.get().notice
+
     def test_without_publish_a_plan_stays_a_draft(self, tmp_path):
         run(write_book(tmp_path / "draft.xlsx", [plan_row(notice="")], [project_row()]))
 
