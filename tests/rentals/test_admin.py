@@ -118,3 +118,18 @@ def test_the_changelists_and_unit_filters_work(admin, tmp_path):
 def test_a_person_who_is_not_staff_cannot_use_it(person_client):
     response = person_client.get("/admin/rentals/plan/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_published_plan_keeps_its_notice_and_a_sane_window(admin, drafts):
+    ready, _ = drafts
+    act(admin, "publish", ready)
+    form = {
+        "code": ready.code, "name": ready.name, "mode": ready.mode,
+        "opens_at_0": "2026-12-31", "opens_at_1": "09:00:00", "closes_at_0": "2026-12-01", "closes_at_1": "17:00:00",
+        "cancel_deadline_0": "", "cancel_deadline_1": "", "districts": "", "categories": "",
+        "announcement": "公告", "notice": "  ", "projects-TOTAL_FORMS": "0", "projects-INITIAL_FORMS": "0",
+    }
+    page = admin.post(f"/admin/rentals/plan/{ready.pk}/change/", form).content.decode()
+
+    assert "已发布的计划必须有告知书" in page and "登记截止时间应晚于登记开始时间" in page
+    assert Plan.objects.get(pk=ready.pk).notice
