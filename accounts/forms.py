@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
+from bphc.crypto import id_digest
 from bphc.http import client_ip
 from bphc.validators import (
     id_number_problem,
@@ -108,7 +109,7 @@ class RegisterForm(CodeCheckMixin, forms.Form):
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data["id_number"]
-        if value and User.objects.filter(id_number=value).exists():
+        if value and User.objects.filter(id_digest=id_digest(value)).exists():
             raise forms.ValidationError("该身份证号已被其他账号使用。如有疑问，请联系保障房中心。")
         return value
 

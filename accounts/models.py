@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from bphc.crypto import EncryptedTextField, id_digest
 from bphc.masking import mask_id_number, mask_phone
 from bphc.validators import normalise_id_number, normalise_phone
 
@@ -43,7 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField("手机号", max_length=11, unique=True)
     name = models.CharField("姓名", max_length=50, blank=True)
-    id_number = models.CharField("身份证号", max_length=18, null=True, blank=True, unique=True)
+    # Encrypted at rest; uniqueness and lookups go through the keyed digest.
+    id_number = EncryptedTextField("身份证号", null=True, blank=True)
+    id_digest = models.CharField("身份证号摘要", max_length=64, null=True, blank=True, unique=True, editable=False)
     is_staff = models.BooleanField("工作人员", default=False)
     is_active = models.BooleanField("有效", default=True)
     date_joined = models.DateTimeField("注册时间", default=timezone.now)
@@ -63,6 +66,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs) -> None:
         # An empty ID is stored as NULL so that uniqueness applies only to given numbers.
         self.id_number = normalise_id_number(self.id_number) or None
+        self.id_digest = id_digest(self.id_number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_digest"}
         super().save(*args, **kwargs)
 
     @property

@@ -34,6 +34,18 @@ else:
     SECRET_KEY = _required("SECRET_KEY")
     ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 
+# ID numbers are encrypted at rest. FIELD_ENCRYPTION_KEY is a comma-separated list of
+# Fernet keys (the first encrypts, all decrypt: rotate by putting a new key first and
+# running `manage.py rotate_keys`); FIELD_HMAC_KEY keys the digest used for lookups.
+if DEBUG:
+    FIELD_ENCRYPTION_KEYS = env.list(
+        "FIELD_ENCRYPTION_KEY", default=["ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kISE="]
+    )
+    FIELD_HMAC_KEY = env.str("FIELD_HMAC_KEY", default="dev-only-hmac-key-do-not-use-in-production")
+else:
+    FIELD_ENCRYPTION_KEYS = [k.strip() for k in _required("FIELD_ENCRYPTION_KEY").split(",") if k.strip()]
+    FIELD_HMAC_KEY = _required("FIELD_HMAC_KEY")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -30,7 +30,7 @@ class FilingAdmin(admin.ModelAdmin):
     show_full_result_count = False  # a count over 100,000 rows on every page view is wasted work
     actions = ["unbind"]
     fields = (
-        "filing_no", "applicant_name", "id_number", "phone", "district", "family_size", "category",
+        "filing_no", "applicant_name", "masked_id_display", "phone", "district", "family_size", "category",
         "unit_types_text", "status", "valid_until", "account", "bound_at", "created_at", "updated_at",
     )
     readonly_fields = fields

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
+from bphc.crypto import id_digest
 from bphc.validators import PHONE_RE, id_number_problem, normalise_id_number, normalise_phone
 from rentals.vocab import DISTRICTS, UNIT_TYPE_ORDER, split_words
 
@@ -48,7 +49,7 @@ LABELS = {field: names[0] for field, names in COLUMNS.items()}
 # A phone is optional on the filing, so a file without that column is still complete.
 OPTIONAL_COLUMNS = {"phone"}
 COMPARED = (
-    "code_hash", "applicant_name", "id_number", "phone", "district", "family_size",
+    "code_hash", "applicant_name", "id_number", "id_digest", "phone", "district", "family_size",
     "category", "unit_types", "status", "valid_until",
 )
 ENCODING_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "utf8": "utf-8"}
@@ -321,6 +322,7 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
         if problem:
             problems.append(problem.rstrip("。"))
     values["id_number"] = id_number
+    values["id_digest"] = id_digest(id_number) or ""
 
     phone = normalise_phone(unicodedata.normalize("NFKC", _text(raw.get("phone"))))
     if phone and not PHONE_RE.match(phone):

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from bphc.crypto import EncryptedTextField, id_digest
 from bphc.masking import mask_id_number, mask_phone
 from rentals.vocab import DISTRICT_CHOICES
 
@@ -33,7 +34,9 @@ class Filing(models.Model):
     filing_no = models.CharField("备案编号", max_length=40, unique=True)
     code_hash = models.CharField("验证码（哈希）", max_length=64)
     applicant_name = models.CharField("申请人姓名", max_length=50)
-    id_number = models.CharField("身份证号", max_length=18, db_index=True)
+    # Encrypted at rest; lookups go through the keyed digest (bulk writers must set it too).
+    id_number = EncryptedTextField("身份证号")
+    id_digest = models.CharField("身份证号摘要", max_length=64, db_index=True, editable=False, default="")
     phone = models.CharField("手机号", max_length=11, blank=True)
     district = models.CharField("备案区", max_length=20, choices=DISTRICT_CHOICES)
     family_size = models.PositiveSmallIntegerField("家庭人数")
@@ -56,6 +59,13 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return self.filing_no
+
+    def save(self, *args, **kwargs) -> None:
+        self.id_digest = id_digest(self.id_number) or ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_digest"}
+        super().save(*args, **kwargs)
 
     @staticmethod
     def hash_code(code: str) -> str:

@@ -30,10 +30,11 @@ def _get_registration_for_family(request: HttpRequest, pk: int) -> Registration:
 def _selected_registrations(request: HttpRequest) -> QuerySet[Registration] | None:
     """The ticked registrations (?ids=…), all the family's own, or None when any is not."""
     filing = family_filing(request)
-    try:
-        ids = {int(i) for i in request.GET.getlist("ids") + request.POST.getlist("ids")}
-    except ValueError:
-        raise Http404 from None
+    raw = request.GET.getlist("ids") + request.POST.getlist("ids")
+    # Only plausible primary keys: a huge number would overflow the database's integer.
+    if any(not (i.isascii() and i.isdigit() and len(i) <= 15) for i in raw):
+        raise Http404
+    ids = {int(i) for i in raw}
     if filing is None or not ids:
         return None
     rows = Registration.objects.with_related().filter(pk__in=ids, filing=filing).order_by("created_at")
@@ -56,7 +57,7 @@ def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | 
     unit = None
     if project.plan.is_realtime:
         unit_id = data.get("unit", "")
-        if not unit_id.isdigit():
+        if not (unit_id.isascii() and unit_id.isdigit() and len(unit_id) <= 15):
             raise Http404
         unit = get_object_or_404(Unit, pk=int(unit_id), project=project)
     return (data.get("unit_type") or None), unit

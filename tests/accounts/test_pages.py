@@ -38,7 +38,7 @@ class TestPages:
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")}
+    clean = {k: v for k, v in os.environ.items() if k not in (*PRODUCTION, "DATABASE_URL")}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -51,6 +51,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "gzf.example.cn",
     "SMS_BACKEND": "tencent",
     "CACHE_URL": "redis://127.0.0.1:6379/9",
+    "FIELD_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1rZXktZm9yLXRoZS1kZXBsb3ktY2g=",
+    "FIELD_HMAC_KEY": "a-production-hmac-key-for-the-deploy-check",
 }
 
 
@@ -59,7 +61,7 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY", "FIELD_HMAC_KEY"])
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _manage("check", **env)

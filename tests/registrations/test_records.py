@@ -177,3 +177,9 @@ class TestCancel:
     def test_sending_the_code_without_scripts_shows_the_countdown(self, family_client, family, two_records):
         page = family_client.post(self._url(*two_records), {"action": "send_code"}).content.decode()
         assert "验证码已发送" in page and 'data-countdown="60"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["9223372036854775808", "²", "١", "-1", ""])
+def test_implausible_ids_answer_not_found(family_client, two_records, bad):
+    assert family_client.get(reverse("registrations:print") + f"?ids={bad}").status_code == 404

@@ -137,3 +137,9 @@ def test_a_plan_level_refusal_comes_before_choosing_a_unit_type(family_client):
     page = family_client.get(_url(project)).content.decode()
     assert "行政区域限制" in page
     assert "请选择要登记的套型" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["9223372036854775808", "²", "-1"])
+def test_implausible_unit_ids_answer_not_found(family_client, realtime_project, bad):
+    assert family_client.get(_url(realtime_project, unit=bad)).status_code == 404
