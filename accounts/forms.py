@@ -189,10 +189,9 @@ class PasswordLoginForm(forms.Form):
         return cleaned
 
 
-class OldPhoneForm(CodeCheckMixin, forms.Form):
-    """Step one of 修改手机号: the code sent to the current phone."""
+class OwnPhoneCodeForm(CodeCheckMixin, forms.Form):
+    """A code sent to the signed-in account's own phone; subclasses name the purpose."""
 
-    code_purpose = SmsCode.Purpose.CHANGE_OLD
     code = CodeField()
 
     def __init__(self, *args, user: User, **kwargs) -> None:
@@ -203,6 +202,12 @@ class OldPhoneForm(CodeCheckMixin, forms.Form):
         cleaned = super().clean()
         self.check_code(cleaned, phone=self.user.phone)
         return cleaned
+
+
+class OldPhoneForm(OwnPhoneCodeForm):
+    """Step one of 修改手机号: the code sent to the current phone."""
+
+    code_purpose = SmsCode.Purpose.CHANGE_OLD
 
 
 class NewPhoneForm(CodeCheckMixin, forms.Form):

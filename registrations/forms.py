@@ -1,7 +1,7 @@
 from django import forms
 
-from accounts.forms import CodeCheckMixin, CodeField
-from accounts.models import SmsCode, User
+from accounts.forms import OwnPhoneCodeForm
+from accounts.models import SmsCode
 
 ACK_LABEL = "我已经仔细阅读登记告知书"
 
@@ -28,17 +28,7 @@ class RegisterForm(forms.Form):
     )
 
 
-class CancelForm(CodeCheckMixin, forms.Form):
+class CancelForm(OwnPhoneCodeForm):
     """The SMS code to the account's own phone that confirms a cancel."""
 
     code_purpose = SmsCode.Purpose.CANCEL
-    code = CodeField()
-
-    def __init__(self, *args, user: User, **kwargs) -> None:
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        self.check_code(cleaned, phone=self.user.phone)
-        return cleaned
