@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=DEFAULT_SIZES,
                    help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
-    p.add_argument("--rushing", type=int, default=1000,
+    p.add_argument("--rushing", type=int, default=800,
                    help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
     p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
@@ -51,8 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--realtime-share", type=float, default=0.5, help="share of families in the real-time plan")
     p.add_argument("--projects", type=int, default=4, help="projects per plan")
     p.add_argument("--per-building", type=int, default=48, help="units per building")
-    p.add_argument("--floor-requests", type=int, default=300,
-                   help="requests per floor endpoint, before and again after the rush")
+    p.add_argument("--floor-requests", type=int, default=80,
+                   help="requests per floor endpoint in each probe (one before each stage and one at the end)")
     p.add_argument("--tries", type=int, default=3, help="units a real-time family tries before giving up")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                             "postgres://postgres@127.0.0.1:5432/bphc_bench"))
@@ -105,7 +105,9 @@ class Stats:
         self.status: dict[str, Counter] = {}
         self.errors: dict[str, Counter] = {}
         self.busy: Counter = Counter()
-        self.waves: list[tuple[str, int, float]] = []
+        # (endpoint, requests, seconds, index of the floor probe just before the wave)
+        self.waves: list[tuple[str, int, float, int]] = []
+        self.probes: list[dict[str, float]] = []
         self.aborted = 0
 
     def record(self, name: str, seconds: float, status: str, ok: bool) -> None:
@@ -166,7 +168,7 @@ class Rush:
         self.stats.record(name, response.seconds, str(response.status), ok)
         return response if ok else None
 
-    async def wave(self, name: str, families: list, step: Callable[..., Awaitable[None]]) -> None:
+    async def wave(self, name: str, families: list, step: Callable[..., Awaitable[None]]) -> tuple[int, float]:
         """Run `step` for every family, `concurrency` at a time; its wall time counts for `name`."""
         todo = iter(families)
         before = len(self.stats.latency.get(name, ()))
@@ -182,20 +184,23 @@ class Rush:
         await asyncio.gather(*(worker() for _ in range(self.args.concurrency)))
         seconds = time.perf_counter() - started
         self.stats.busy[name] += seconds
-        self.stats.waves.append((name, len(self.stats.latency.get(name, ())) - before, seconds))
+        self.stats.waves.append((name, len(self.stats.latency.get(name, ())) - before, seconds,
+                                 len(self.stats.probes) - 1))
+        return len(self.stats.latency.get(name, ())) - before, seconds
 
     # The floor ------------------------------------------------------------------------
 
     async def floor_get(self, family) -> None:
         response = await self.hit("floor GET", family, "GET", "/bench/floor/", {200})
         if response is not None and (m := TOKEN_RE.search(response.body)):
-            family.form = {"csrfmiddlewaretoken": m.group(1).decode()}
+            family.floor_token = m.group(1).decode()
 
     async def floor_post(self, family) -> None:
-        if family.form and await self.hit("floor POST", family, "POST", "/bench/floor/write/", {302},
-                                          form=family.form):
+        # The token from the family's last floor GET stays valid: Django rotates it only at login.
+        form = {"csrfmiddlewaretoken": family.floor_token}
+        if family.floor_token and await self.hit("floor POST", family, "POST", "/bench/floor/write/", {302},
+                                                 form=form):
             self.floor_rows += 1
-        family.form = {}
 
     # The journey ----------------------------------------------------------------------
 
@@ -282,17 +287,22 @@ class Rush:
         if response is not None and b"BENCH-" not in response.body:
             self.stats.record("success", 0.0, "no number", False)
 
-    async def floor(self, families: list) -> None:
-        await self.wave("floor GET", families, self.floor_get)
-        await self.wave("floor POST", families, self.floor_post)
+    async def probe(self) -> None:
+        """A short floor GET and floor POST wave; each stage of the rush sits between two."""
+        families = self.floor_families
+        got, get_s = await self.wave("floor GET", families, self.floor_get)
+        posted, post_s = await self.wave("floor POST", families, self.floor_post)
+        self.stats.probes.append({"GET": got / get_s if get_s else 0.0, "POST": posted / post_s if post_s else 0.0})
 
     async def run(self, rushing: list) -> None:
-        """The floor, the rush, and the floor again: the machine may be busier at one end."""
-        floor = rushing[: self.args.floor_requests]
-        await self.floor(floor)
+        """The rush, stage by stage, with the floor measured between stages: a shared machine drifts."""
+        self.floor_families = rushing[: self.args.floor_requests]
+        await self.probe()
         await self.wave("plans", rushing, self.plans)
+        await self.probe()
         await self.wave("projects", rushing, self.projects)
         for step in (self.detail, self.notice, self.register, self.success):
+            await self.probe()
             await self.wave(step.__name__, rushing, step)
         realtime = [f for f in rushing if f.kind == "realtime"]
         for _ in range(self.args.tries - 1):
@@ -301,9 +311,10 @@ class Rush:
                 break
             for f in again:
                 f.outcome = ""
+            await self.probe()
             for step in (self.detail, self.notice, self.register, self.success):
                 await self.wave(step.__name__, again, step)
-        await self.floor(floor[::-1])
+        await self.probe()
 
     async def warm_up(self, families: list) -> None:
         """Touch every worker once (imports, templates, connections) before the clock runs."""
@@ -368,10 +379,9 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
                       "share_of_machine": round(cpu / wall / os.cpu_count(), 3)},
         "outcomes": dict(Counter(f.outcome or "none" for f in rushing)),
     }
-    result["floor_waves"] = [{"endpoint": n, "requests": k, "rps": round(k / secs, 1) if secs else None}
-                             for n, k, secs in rush.stats.waves if n.startswith("floor")]
+    result["floor_probes"] = [{k: round(v, 1) for k, v in p.items()} for p in rush.stats.probes]
     result.update(check_database(world, rushing, rush.floor_rows))
-    result["ratios"] = ratios(result["endpoints"])
+    result["ratios"] = ratios(rush.stats)
     return result
 
 
@@ -413,17 +423,26 @@ def check_database(world, rushing: list, floor_rows: int) -> dict:
     }
 
 
-def ratios(endpoints: dict) -> dict:
-    floor_get = endpoints.get("floor GET", {}).get("rps")
-    floor_post = endpoints.get("floor POST", {}).get("rps")
-    out = {}
-    for name, e in endpoints.items():
-        if name.startswith("floor"):
+def ratios(stats: Stats) -> dict:
+    """Per endpoint: the time the floor would have taken for its requests over the time it took.
+
+    Each wave is set against the mean of the floor probes just before and just after it
+    (GET pages against the floor GET, the register POST against the floor POST), so a
+    machine that gets busier or quieter during the run moves both alike.
+    """
+    floor_time: Counter = Counter()
+    took: Counter = Counter()
+    probes = stats.probes
+    for name, n, seconds, i in stats.waves:
+        if name.startswith("floor") or i < 0 or not n:
             continue
-        base = floor_get if name in GET_ENDPOINTS else floor_post
-        if base:
-            out[name] = round(e["rps"] / base, 2)
-    return out
+        method = "GET" if name in GET_ENDPOINTS else "POST"
+        around = [probes[j][method] for j in (i, i + 1) if j < len(probes) and probes[j][method]]
+        if not around:
+            continue
+        floor_time[name] += n / (sum(around) / len(around))
+        took[name] += seconds
+    return {name: round(floor_time[name] / took[name], 2) for name in took if took[name]}
 
 
 def failures(result: dict) -> list[str]:
@@ -460,9 +479,11 @@ def table(result: dict) -> str:
                     f"{e['p99_ms']:>7} {('' if ratio is None else ratio):>6}  {e['errors'] or 0}")
     g = result["generator"]
     lost = result["lost"]
-    drift = ", ".join(f"{w['endpoint']} {w['rps']}" for w in result["floor_waves"])
+    probes = result["floor_probes"]
+    drift = "; ".join(f"{m} {min(p[m] for p in probes):.0f}–{max(p[m] for p in probes):.0f}"
+                      for m in ("GET", "POST")) if probes else "none"
     rows += [
-        f"floor req/s before → after the rush: {drift}",
+        f"floor probes ({len(probes)}, between stages), req/s: {drift}",
         f"registrations made: {result['registrations']} (real-time {result['registrations_realtime']}, "
         f"quick {result['registrations_quick']}); outcomes {result['outcomes']}",
         f"units given twice: {result['units_given_twice']}; lost: {lost['success_without_row']} success without row, "

@@ -7,6 +7,7 @@ with the keys django.contrib.auth.login() writes, so the servers read them as re
 
 import datetime as dt
 import random
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,8 +15,8 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.backends.db import SessionStore as DbStore
+from django.db import connection
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
 BATCH = 2000
 RT_TYPES = ("一居室", "二居室")
@@ -34,6 +35,7 @@ class Family:
     detail_path: str = ""
     notice_path: str = ""
     form: dict[str, str] = field(default_factory=dict)
+    floor_token: str = ""
     choices: list[str] = field(default_factory=list)
     tries: int = 0
     registration_id: int | None = None
@@ -62,20 +64,20 @@ def build(*, units: int, families: int, realtime_share: float, projects: int, pe
     _realtime_projects(realtime, units=units, projects=projects, per_building=per_building)
     _quick_projects(quick, projects=projects)
 
-    users = []
-    for start in range(0, families, BATCH):
-        batch = [User(phone=f"17{n:09d}", password=f"!bench{n}", name="基准")
-                 for n in range(start, min(families, start + BATCH))]
-        users += User.objects.bulk_create(batch, batch_size=BATCH)
+    first = _next_id(User)
+    users = [User(id=first + n, phone=f"17{n:09d}", password=f"!bench{n}", name="基准", date_joined=now)
+             for n in range(families)]
+    _copy(User, users)
     kinds = ["realtime" if rng.random() < realtime_share else "quick" for _ in users]
+    first = _next_id(Filing)
     filings = [
-        Filing(filing_no=f"BENCH{n:08d}", code_hash="bench", applicant_name="基准", id_number="110105198001010016",
-               district="朝阳区", family_size=2, category="普通",
+        Filing(id=first + n, filing_no=f"BENCH{n:08d}", code_hash="bench", applicant_name="基准",
+               id_number="110105198001010016", district="朝阳区", family_size=2, category="普通",
                unit_types=list(RT_TYPES) if kind == "realtime" else [rng.choice(QUICK_TYPES)],
                status=Filing.Status.VALID, valid_until=dt.date(2099, 12, 31), account=user, bound_at=now)
         for n, (user, kind) in enumerate(zip(users, kinds, strict=True))
     ]
-    Filing.objects.bulk_create(filings, batch_size=BATCH)
+    _copy(Filing, filings)
     keys = _sessions(users)
     cookie = settings.SESSION_COOKIE_NAME
     rush = [Family(user_id=u.pk, kind=k, cookies={cookie: key}) for u, k, key in zip(users, kinds, keys, strict=True)]
@@ -132,6 +134,27 @@ def _quick_projects(plan, *, projects: int) -> None:
                                  rent_max=Decimal("1800") + 500 * t)
 
 
+def _next_id(model) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {connection.ops.quote_name(model._meta.db_table)}")
+        return cur.fetchone()[0]
+
+
+def _copy(model, objs: list) -> None:
+    """Insert through COPY, each value prepared by its model field (so encrypted fields stay
+    encrypted); ten times faster than bulk_create at 50,000 rows. Moves the id sequence on."""
+    fields = model._meta.concrete_fields
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cur:
+        with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        if model._meta.pk.column == "id":
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+
+
 def _sessions(users) -> list[str]:
     """One signed-in session per user, as login() would leave it; returns the session keys."""
     model = DbStore.get_model_class()
@@ -140,12 +163,9 @@ def _sessions(users) -> list[str]:
     store = SessionStore()
     keys, rows = [], []
     for user in users:
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        key = secrets.token_hex(16)  # 32 characters of [0-9a-f], as valid as Django's own keys
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}
         rows.append(model(session_key=key, session_data=store.encode(data), expire_date=expires))
         keys.append(key)
-        if len(rows) >= BATCH:
-            model.objects.bulk_create(rows)
-            rows = []
-    model.objects.bulk_create(rows)
+    _copy(model, rows)
     return keys
