@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django_ratelimit.core import is_ratelimited
 
@@ -285,8 +286,7 @@ def hourly_chart(hours: list[Hour], width: int = 880, height: int = 260) -> dict
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ("number", "applicant", "masked_id", "plan", "project", "what_display", "status",
-                    "channel", "clerk_display", "created_at")
+    list_display = ("number", "applicant", "masked_id", "what_display", "status", "channel_display", "created_at")
     list_filter = ("status", "channel", "plan")
     search_fields = ("number", "filing__filing_no", "filing__applicant_name")
     search_help_text = "按登记编号、备案编号或申请人姓名查找。"
@@ -294,6 +294,9 @@ class RegistrationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # the count over an opening rush's rows on every page view is wasted work
+
+    class Media:
+        css = {"all": ["css/admin_dashboard.css"]}
     fieldsets = (
         (None, {"fields": ("number", "check_code", "status")}),
         ("家庭", {"fields": ("filing_link", "applicant", "masked_id")}),
@@ -328,9 +331,16 @@ class RegistrationAdmin(admin.ModelAdmin):
     def filing_link(self, obj: Registration) -> str:
         return obj.filing.filing_no
 
-    @admin.display(description="登记内容")
+    @admin.display(description="计划 · 登记内容")
     def what_display(self, obj: Registration) -> str:
-        return obj.what
+        return format_html("{}<br>{} · {}", obj.plan.code, obj.project.name, obj.what)
+
+    @admin.display(description="登记渠道（工作人员）", ordering="channel")
+    def channel_display(self, obj: Registration) -> str:
+        # One column for both, so that the clerk stays in view on a counter's narrow screen.
+        if obj.is_assisted:
+            return f"{obj.get_channel_display()}（{self.clerk_display(obj)}）"
+        return obj.get_channel_display()
 
     @admin.display(description="协助工作人员")
     def clerk_display(self, obj: Registration) -> str:
