@@ -71,6 +71,8 @@ COLUMNS = {
 MODES = {"快速配租": Plan.Mode.QUICK, "实时配租": Plan.Mode.REALTIME, "quick": Plan.Mode.QUICK,
          "realtime": Plan.Mode.REALTIME}
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+# Control characters mean nothing in a spreadsheet cell, and PostgreSQL refuses NUL in text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|~|～|至|到)\s*")
 AREA_LIMIT, RENT_LIMIT = Decimal("99999"), Decimal("9999999")
 
@@ -547,7 +549,7 @@ def _text(value: Any, multiline: bool = False) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).replace("\r\n", "\n").strip()
+    text = CONTROL.sub("", str(value)).replace("\r\n", "\n").strip()
     return text if multiline else " ".join(text.split())
 
 

@@ -7,10 +7,21 @@ from django.core.management import CommandError, ManagementUtility, call_command
 from openpyxl import Workbook
 
 from accounts.models import AuditLog
-from rentals.importing import ImportRefused, import_plan_file
+from rentals.importing import ImportRefused, import_plan_file, read_book
 from rentals.models import Offer, Plan, Project, Unit
 
-from .workbook import SHANGHAI, load, plan_row, project_row, unit_row, units_for, when, write_book
+from .workbook import (
+    PLAN_HEADER,
+    PROJECT_HEADER,
+    SHANGHAI,
+    load,
+    plan_row,
+    project_row,
+    unit_row,
+    units_for,
+    when,
+    write_book,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +224,12 @@ class TestABadFile:
         with pytest.raises(ImportRefused) as refused:
             import_plan_file(tmp_path / "columns.xlsx")
         assert refused.value.problems[0].startswith("计划 第1行: 缺少列“配租方式”、“登记开始时间”")
+
+    def test_control_characters_are_dropped_from_cells(self):
+        book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(name="计划\x00名称")))],
+                          "项目": [(1, PROJECT_HEADER), (2, tuple(project_row("JH2026-01", "XM\x01001")))]})
+        assert book.problems == []
+        assert book.plans["JH2026-01"].values["name"] == "计划名称" and list(book.projects) == ["XM001"]
 
     def test_a_file_that_is_not_a_workbook_is_refused(self, tmp_path):
         (tmp_path / "plans.csv").write_text("计划编号\n")
