@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from rentals.models import Plan
@@ -27,7 +29,9 @@ def test_it_shows_each_published_plan_with_its_mode_window_state_and_projects(st
 
 def test_the_window_is_shown_in_beijing_time(stranger, tmp_path):
     load(tmp_path, [plan_row(opens="2026-12-01 09:00", closes="2026-12-31 17:00")], [project_row()])
-    assert "2026-12-01 09:00 至 2026-12-31 17:00" in stranger.get(URL).content.decode()
+    page = stranger.get(URL).content.decode()
+    assert "2026-12-01 09:00 至 2026-12-31 17:00" in re.sub(r"<[^>]+>", "", page)
+    assert 'datetime="2026-12-01T09:00:00+08:00"' in page
 
 
 def test_a_restricted_plan_says_whom_it_admits(stranger, tmp_path):
