@@ -128,8 +128,7 @@ def screen(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-def context(browser, screen: str, live_server) -> Iterator:
+def _new_context(browser, screen: str, live_server):
     context = browser.new_context(
         base_url=live_server.url,
         locale="zh-CN",
@@ -137,12 +136,10 @@ def context(browser, screen: str, live_server) -> Iterator:
         **SCREENS[screen],
     )
     context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    context.close()
+    return context
 
 
-@pytest.fixture
-def page(context, request: pytest.FixtureRequest) -> Iterator:
+def _new_page(context):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -152,10 +149,33 @@ def page(context, request: pytest.FixtureRequest) -> Iterator:
         lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     page.script_errors = errors  # uncaught exceptions and CSP refusals, read by visit_check
+    return page
+
+
+def _add_session(context, user, live_server) -> None:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+@pytest.fixture
+def context(browser, screen: str, live_server) -> Iterator:
+    context = _new_context(browser, screen, live_server)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, request: pytest.FixtureRequest) -> Iterator:
+    page = _new_page(context)
     yield page
     call = getattr(request.node, "rep_call", None)
-    if errors and call is not None and call.passed:
-        pytest.fail("Uncaught script errors in the page:\n" + "\n".join(errors), pytrace=False)
+    if page.script_errors and call is not None and call.passed:
+        pytest.fail("Uncaught script errors in the page:\n" + "\n".join(page.script_errors), pytrace=False)
 
 
 @pytest.fixture
@@ -164,16 +184,31 @@ def sign_in(context, live_server):
 
     For journeys that are not about logging in; the accounts journeys log in through the forms.
     """
-    from django.conf import settings
-    from django.test import Client
 
     def _sign_in(user) -> None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        _add_session(context, user, live_server)
 
     return _sign_in
+
+
+@pytest.fixture
+def another_browser(browser, screen: str, live_server) -> Iterator:
+    """another_browser(user=None): a page in a second person's browser (own cookies), same screen.
+
+    Signed in as `user` when given; for journeys where two families meet (one takes a unit).
+    """
+    contexts = []
+
+    def _open(user=None):
+        context = _new_context(browser, screen, live_server)
+        contexts.append(context)
+        if user is not None:
+            _add_session(context, user, live_server)
+        return _new_page(context)
+
+    yield _open
+    for context in contexts:
+        context.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -87,3 +87,13 @@ def assert_on_screen(page: Page, locator) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, (
         f"{locator} spans x={box['x']:.0f}..{box['x'] + box['width']:.0f}, outside the {width}px screen"
     )
+
+
+def tab_to(page: Page, locator, *, limit: int = 40) -> int:
+    """Press Tab until `locator` has the keyboard focus, as a keyboard user would; return the presses."""
+    locator.wait_for(state="attached")
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return presses
+    raise AssertionError(f"{locator} was not reached with {limit} presses of Tab")
