@@ -82,7 +82,9 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": args.database_url,
         "CACHE_URL": args.cache_url,
-        "CONN_MAX_AGE": "60",
+        # Production keeps connections 60 s; the bench keeps them for the whole run so that
+        # the PostgreSQL backends it meters for CPU live as long as the run.
+        "CONN_MAX_AGE": "600",
         "SMS_BACKEND": "console",
         "LOG_LEVEL": "WARNING",
         "SECURE_SSL_REDIRECT": "0",
@@ -108,6 +110,7 @@ class Stats:
         # (endpoint, requests, seconds, index of the floor probe just before the wave)
         self.waves: list[tuple[str, int, float, int]] = []
         self.probes: list[dict[str, float]] = []
+        self.cpu: dict[str, Counter] = {}
         self.aborted = 0
 
     def record(self, name: str, seconds: float, status: str, ok: bool) -> None:
@@ -127,6 +130,10 @@ class Stats:
                 "mean_ms": _ms(sum(lat) / len(lat)), "max_ms": _ms(lat[-1]),
                 "statuses": dict(self.status[name]), "errors": dict(self.errors.get(name, {})),
             }
+            if name in self.cpu:
+                cpu = self.cpu[name]
+                out[name]["server_cpu_ms"] = {k: round(cpu[k] * 1000 / len(lat), 2) for k in ("app", "db")}
+                out[name]["server_cpu_ms"]["total"] = round((cpu["app"] + cpu["db"]) * 1000 / len(lat), 2)
         return out
 
 
@@ -141,7 +148,8 @@ def _ms(seconds: float) -> float:
 class Rush:
     """Drives the families through the journey in waves of one endpoint each."""
 
-    def __init__(self, args, world, servers: list[Server], deadline: float) -> None:
+    def __init__(self, args, world, servers: list[Server], deadline: float, meter=None) -> None:
+        self.meter = meter
         self.args = args
         self.world = world
         self.servers = servers
@@ -172,6 +180,7 @@ class Rush:
         """Run `step` for every family, `concurrency` at a time; its wall time counts for `name`."""
         todo = iter(families)
         before = len(self.stats.latency.get(name, ()))
+        cpu_before = self.meter.snapshot() if self.meter else None
         started = time.perf_counter()
 
         async def worker() -> None:
@@ -183,6 +192,8 @@ class Rush:
 
         await asyncio.gather(*(worker() for _ in range(self.args.concurrency)))
         seconds = time.perf_counter() - started
+        if self.meter:
+            self.stats.cpu.setdefault(name, Counter()).update(self.meter.spent(cpu_before, self.meter.snapshot()))
         self.stats.busy[name] += seconds
         self.stats.waves.append((name, len(self.stats.latency.get(name, ())) - before, seconds,
                                  len(self.stats.probes) - 1))
@@ -357,12 +368,14 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
             servers.append(stack.AppServer(port=stack.free_port(), env=env, run_dir=run_dir, name=f"app{i + 1}"))
         for server in servers:
             server.wait_ready()
-        rush = Rush(args, world, [Server("127.0.0.1", s.port, s.name) for s in servers], deadline)
+        meter = stack.CpuMeter([s.proc.pid for s in servers], args.database_url)
+        rush = Rush(args, world, [Server("127.0.0.1", s.port, s.name) for s in servers], deadline, meter)
         asyncio.run(rush.warm_up(rushing))
         rush.stats = Stats()
         wall0, cpu0 = time.perf_counter(), time.process_time()
         asyncio.run(rush.run(rushing))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        meter.close()
     finally:
         died = [s for s in servers if s.proc.poll() is not None]
         for server in died:
@@ -382,6 +395,7 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
     result["floor_probes"] = [{k: round(v, 1) for k, v in p.items()} for p in rush.stats.probes]
     result.update(check_database(world, rushing, rush.floor_rows))
     result["ratios"] = ratios(rush.stats)
+    result["cpu_ratios"] = cpu_ratios(result["endpoints"])
     return result
 
 
@@ -445,6 +459,22 @@ def ratios(stats: Stats) -> dict:
     return {name: round(floor_time[name] / took[name], 2) for name in took if took[name]}
 
 
+def cpu_ratios(endpoints: dict) -> dict:
+    """Per endpoint: the floor's server CPU per request over its own (app workers + database).
+
+    On a machine whose cores are the limit this is the throughput ratio the stack would show
+    alone, and unlike req/s it does not move when other programs take the cores for a while.
+    """
+    floor = {m: endpoints.get(f"floor {m}", {}).get("server_cpu_ms", {}).get("total") for m in ("GET", "POST")}
+    out = {}
+    for name, e in endpoints.items():
+        base = floor["GET" if name in GET_ENDPOINTS else "POST"]
+        cost = e.get("server_cpu_ms", {}).get("total")
+        if not name.startswith("floor") and base and cost:
+            out[name] = round(base / cost, 2)
+    return out
+
+
 def failures(result: dict) -> list[str]:
     problems = []
     errors = sum(sum(e["errors"].values()) for e in result["endpoints"].values())
@@ -469,14 +499,15 @@ ORDER = ["floor GET", "floor POST", "plans", "projects", "detail", "notice", "re
 
 def table(result: dict) -> str:
     rows = [f"{'endpoint':<11} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-            f"{'×floor':>6}  errors"]
+            f"{'×floor':>6} {'cpu ms':>7} {'×floor':>6}  errors"]
     for name in ORDER:
         e = result["endpoints"].get(name)
         if not e:
             continue
-        ratio = result["ratios"].get(name)
+        ratio, cpu_ratio = result["ratios"].get(name, ""), result["cpu_ratios"].get(name, "")
+        cpu = e.get("server_cpu_ms", {}).get("total", "")
         rows.append(f"{name:<11} {e['requests']:>8} {e['rps']:>7} {e['p50_ms']:>7} {e['p95_ms']:>7} "
-                    f"{e['p99_ms']:>7} {('' if ratio is None else ratio):>6}  {e['errors'] or 0}")
+                    f"{e['p99_ms']:>7} {ratio:>6} {cpu:>7} {cpu_ratio:>6}  {e['errors'] or 0}")
     g = result["generator"]
     lost = result["lost"]
     probes = result["floor_probes"]

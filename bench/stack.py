@@ -123,3 +123,53 @@ def static_is_fresh() -> bool:
     built = manifest.stat().st_mtime
     sources = [p for p in (BASE_DIR / "static").rglob("*") if p.is_file()]
     return all(p.stat().st_mtime < built for p in sources)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _children(parents: set[int]) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) in parents:
+                    found.add(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by the app servers' workers and by the PostgreSQL backends serving
+    the bench database: what each request costs the machine, whoever else shares it."""
+
+    def __init__(self, masters: list[int], database_url: str) -> None:
+        self.masters = set(masters)
+        self.name = db_name(database_url)
+        self.conn = psycopg.connect(database_url, autocommit=True)
+        self.workers: set[int] = set()
+
+    def snapshot(self) -> dict[str, dict[int, int]]:
+        self.workers = _children(self.masters) or self.workers
+        backends = {row[0] for row in self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()", [self.name])}
+        return {kind: {pid: t for pid in pids if (t := _cpu_ticks(pid)) is not None}
+                for kind, pids in (("app", self.workers), ("db", backends))}
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        """Seconds per kind between two snapshots; a process born in between counts from zero."""
+        return {kind: sum(t - before[kind].get(pid, 0) for pid, t in after[kind].items()) / TICK
+                for kind in after}
+
+    def close(self) -> None:
+        self.conn.close()
