@@ -233,3 +233,36 @@ class NewPhoneForm(CodeCheckMixin, forms.Form):
         cleaned = super().clean()
         self.check_code(cleaned)
         return cleaned
+
+
+class StaffLoginForm(forms.Form):
+    """Admin sign-in, step 1: phone and password of a staff account."""
+
+    phone = PhoneField()
+    password = forms.CharField(
+        label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        self.request = request
+        self.user: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        phone, password = cleaned.get("phone"), cleaned.get("password")
+        if not phone or not password:
+            return cleaned
+        if _login_limited(self.request, phone):
+            raise forms.ValidationError(TOO_MANY, code="ratelimited")
+        user = authenticate(self.request, phone=phone, password=password)
+        if user is None or not user.is_staff:
+            raise forms.ValidationError("手机号或密码不正确，或该账号不是工作人员。")
+        self.user = user
+        return cleaned
+
+
+class StaffCodeForm(OwnPhoneCodeForm):
+    """Admin sign-in, step 2: the code sent to the staff member's own phone."""
+
+    code_purpose = SmsCode.Purpose.ADMIN_LOGIN

@@ -22,6 +22,8 @@ from .forms import (
     PasswordLoginForm,
     RegisterForm,
     SendCodeForm,
+    StaffCodeForm,
+    StaffLoginForm,
 )
 from .models import SmsCode, SmsMessage, User
 from .sms import CODE_SENT, send_code, send_sms_after_commit
@@ -197,3 +199,51 @@ def dev_sms(request: HttpRequest) -> HttpResponse:
         raise Http404
     rows = SmsMessage.objects.all()[:50]
     return render(request, "accounts/dev_sms.html", {"rows": rows})
+
+
+def staff_login(request: HttpRequest) -> HttpResponse:
+    """/admin/login/: step 1 phone + password, step 2 an SMS code to the staff member's phone."""
+    next_url = safe_next(request, reverse("admin:index"))
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect(next_url)
+    context = {"next": next_url, "title": "工作人员登录", "site_header": admin_site_header()}
+    pending = _pending_staff(request)
+    if request.method == "POST" and request.POST.get("step") == "code" and pending is not None:
+        form = StaffCodeForm(request.POST, user=pending)
+        if form.is_valid():
+            request.session.pop(STAFF_PENDING, None)
+            login(request, pending, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(next_url)
+        context.update(form=form, step="code", masked_phone=pending.masked_phone)
+        return render(request, "admin/staff_login.html", context, status=400)
+    form = StaffLoginForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        problem = send_code(request, phone=form.user.phone, purpose=SmsCode.Purpose.ADMIN_LOGIN)
+        if problem is None:
+            request.session[STAFF_PENDING] = [form.user.pk, timezone.now().isoformat()]
+            context.update(form=StaffCodeForm(user=form.user), step="code", masked_phone=form.user.masked_phone,
+                           countdown=settings.SMS_RESEND_SECONDS)
+            return render(request, "admin/staff_login.html", context)
+        form.add_error(None, problem)
+    context.update(form=form, step="password")
+    return render(request, "admin/staff_login.html", context, status=400 if form.errors else 200)
+
+
+STAFF_PENDING = "staff_login_pending"
+
+
+def _pending_staff(request: HttpRequest) -> User | None:
+    """The staff member who passed step 1 in this session within the last 10 minutes."""
+    pending = request.session.get(STAFF_PENDING)
+    if not pending:
+        return None
+    pk, stamp = pending
+    if timezone.now() - dt.datetime.fromisoformat(stamp) > PHONE_CHANGE_WINDOW:
+        return None
+    return User.objects.filter(pk=pk, is_staff=True, is_active=True).first()
+
+
+def admin_site_header() -> str:
+    from django.contrib import admin
+
+    return admin.site.site_header

@@ -18,6 +18,8 @@ urlpatterns = [
     path("filing/", include("filings.urls")),
     path("", include("registrations.urls")),
     path("dev/sms/", account_views.dev_sms, name="dev_sms"),
+    # Before the admin's own URLs: staff sign in with a password and an SMS code.
+    path("admin/login/", account_views.staff_login, name="staff_login"),
     path("admin/", admin.site.urls),
 ]
 

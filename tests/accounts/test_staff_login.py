@@ -1,0 +1,54 @@
+import pytest
+
+from accounts.models import SmsMessage
+from tests.conftest import PASSWORD, last_code
+
+URL = "/admin/login/"
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user("13700000001", name="窗口小王", is_staff=True, is_superuser=True)
+
+
+@pytest.mark.django_db
+class TestStaffLogin:
+    def test_a_password_alone_does_not_open_the_admin(self, client, clerk):
+        response = client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+        assert "验证码已发送至您的手机 137****0001" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+        assert client.get("/admin/").status_code == 302
+
+    def test_password_then_the_code_sent_to_the_staff_phone_signs_in(self, client, clerk):
+        client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+        assert SmsMessage.objects.get().phone == clerk.phone
+        response = client.post(URL, {"step": "code", "code": last_code(clerk.phone), "next": "/admin/"})
+        assert response["Location"] == "/admin/"
+        assert client.get("/admin/").status_code == 200
+
+    def test_a_wrong_code_keeps_the_door_shut(self, client, clerk):
+        client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+        response = client.post(URL, {"step": "code", "code": "000000"})
+        assert response.status_code == 400
+        assert "验证码不正确" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+
+    def test_the_code_step_needs_the_password_step_first(self, client, clerk):
+        response = client.post(URL, {"step": "code", "code": "123456"})
+        assert response.status_code == 400
+        assert "_auth_user_id" not in client.session
+
+    def test_a_family_account_cannot_sign_in_to_the_admin(self, client, family):
+        response = client.post(URL, {"phone": family.phone, "password": PASSWORD})
+        assert "不是工作人员" in response.content.decode()
+        assert not SmsMessage.objects.exists()
+
+    def test_a_wrong_password_sends_nothing(self, client, clerk):
+        response = client.post(URL, {"phone": clerk.phone, "password": "nope"})
+        assert response.status_code == 400
+        assert not SmsMessage.objects.exists()
+
+    def test_the_admin_redirects_strangers_to_this_login(self, client):
+        response = client.get("/admin/registrations/registration/")
+        assert response["Location"].startswith("/admin/login/?next=")
+        assert "工作人员登录" in client.get(response["Location"]).content.decode()
