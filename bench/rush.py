@@ -530,10 +530,12 @@ def growth(results: list[dict]) -> list[str]:
         return []
     a, b = results[0], results[-1]
     lines = [f"growth {a['units']}→{b['units']} units, {a['families']}→{b['families']} families:"]
-    for name in ("detail", "register", "notice"):
+    for name in ("detail", "notice", "register"):
         ea, eb = a["endpoints"].get(name), b["endpoints"].get(name)
         if ea and eb:
-            lines.append(f"  {name:<9} p50 {ea['p50_ms']} → {eb['p50_ms']} ms, req/s {ea['rps']} → {eb['rps']}")
+            cpu = [e.get("server_cpu_ms", {}).get("total") for e in (ea, eb)]
+            lines.append(f"  {name:<9} p50 {ea['p50_ms']} → {eb['p50_ms']} ms, req/s {ea['rps']} → {eb['rps']}, "
+                         f"server CPU {cpu[0]} → {cpu[1]} ms a request")
     return lines
 
 
