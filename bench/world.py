@@ -83,6 +83,9 @@ def build(*, units: int, families: int, realtime_share: float, projects: int, pe
     rush = [Family(user_id=u.pk, kind=k, cookies={cookie: key}) for u, k, key in zip(users, kinds, keys, strict=True)]
     for family in rush:
         family.plan_id = realtime.pk if family.kind == "realtime" else quick.pk
+    # A live database has statistics (autovacuum gathers them soon after any big load).
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
     return World(realtime_plan_id=realtime.pk, quick_plan_id=quick.pk, families=rush, units=units)
 
 
