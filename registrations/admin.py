@@ -26,7 +26,9 @@ from accounts.audit import audit_record
 from accounts.forms import CodeField, IdNumberField
 from accounts.models import SmsCode
 from accounts.sms import SmsError, send_sms
+from bphc.crypto import id_digest
 from bphc.masking import mask_phone
+from bphc.validators import id_number_problem, normalise_id_number
 from filings.models import Filing, normalise_filing_no
 from rentals.models import Plan, Project, Unit
 
@@ -289,7 +291,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     list_display = ("number", "applicant", "masked_id", "what_display", "status", "channel_display", "created_at")
     list_filter = ("status", "channel", "plan")
     search_fields = ("number", "filing__filing_no", "filing__applicant_name")
-    search_help_text = "按登记编号、备案编号或申请人姓名查找。"
+    search_help_text = "按登记编号、备案编号、申请人姓名或完整身份证号查找。"
     list_select_related = ("plan", "project", "unit", "filing", "clerk")
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -353,6 +355,14 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.display(description="取消操作人")
     def cancelled_by_display(self, obj: Registration) -> str:
         return obj.cancelled_by.get_full_name() if obj.cancelled_by_id else "—"
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # ID numbers are encrypted at rest, so a whole number read from the card is found
+        # through its keyed digest; a part of one cannot be searched.
+        number = normalise_id_number(search_term)
+        if number and not id_number_problem(number):
+            return queryset.filter(filing__id_digest=id_digest(number)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_urls(self) -> list:
         wrap = self.admin_site.admin_view

@@ -311,3 +311,16 @@ def test_staff_without_the_permission_get_403_and_families_the_login(auditor_cli
         assert auditor_client.get(url).status_code == 403
         assert family_client.get(url)["Location"].startswith("/admin/login/")
     assert auditor_client.post(ASSIST, {"filing_no": "GLH2026009001", "id_number": WALK_IN_ID}).status_code == 403
+
+
+def test_a_clerk_finds_a_familys_registrations_by_the_whole_id_number(clerk_client, clerk, walk_in_no_phone,
+                                                                       family, quick_project):
+    from registrations.services import registration_create
+
+    mine, _ = registration_create(filing=walk_in_no_phone, actor=clerk, project=quick_project, unit_type="一居室",
+                                  acknowledged=True, channel=Registration.Channel.ASSISTED, clerk=clerk, consent="x")
+    other, _ = registration_create(filing=family.filing, actor=family, project=quick_project, unit_type="一居室",
+                                   acknowledged=True)
+    page = text(clerk_client.get("/admin/registrations/registration/", {"q": walk_in_no_phone.id_number}))
+    assert mine.number in page and other.number not in page
+    assert walk_in_no_phone.masked_id_number in page
