@@ -241,14 +241,14 @@ def send_assist_code(request: HttpRequest, phone: str) -> str | None:
 # ---------------------------------------------------------------------------- the chart
 
 
-def _nice_ceiling(value: int) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** int(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return value
+def _tick_step(value: float) -> int:
+    """The smallest 1, 2 or 5 × 10ⁿ at least `value`, so that every gridline is a whole number."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= value:
+                return step * magnitude
+        magnitude *= 10
 
 
 def hourly_chart(hours: list[Hour], width: int = 880, height: int = 260) -> dict | None:
@@ -257,7 +257,8 @@ def hourly_chart(hours: list[Hour], width: int = 880, height: int = 260) -> dict
         return None
     left, right, top, bottom = 48, 12, 12, 44
     plot_w, plot_h = width - left - right, height - top - bottom
-    ymax = _nice_ceiling(max(h.count for h in hours))
+    step = _tick_step(max(h.count for h in hours) / 4)
+    ymax = step * 4
     slot = plot_w / len(hours)
     gap = min(2.0, slot * 0.2)
     bars = []
@@ -275,7 +276,7 @@ def hourly_chart(hours: list[Hour], width: int = 880, height: int = 260) -> dict
         for i, h in enumerate(hours) if i % every == 0
     ]
     yticks = [
-        {"y": f"{top + plot_h - plot_h * k / 4:.1f}", "label": str(round(ymax * k / 4))} for k in range(5)
+        {"y": f"{top + plot_h - plot_h * k / 4:.1f}", "label": str(step * k)} for k in range(5)
     ]
     return {
         "width": width, "height": height, "left": left, "right": width - right, "top": top,

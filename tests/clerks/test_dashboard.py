@@ -138,3 +138,20 @@ def test_the_clerk_gets_403_and_a_family_the_login(clerk_client, family_client, 
     assert clerk_client.get(url(quick_project.plan)).status_code == 403
     assert clerk_client.get("/admin/registrations/registration/dashboard/").status_code == 403
     assert family_client.get(url(quick_project.plan))["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(("peak", "top"), [(0, 4), (1, 4), (5, 8), (24, 40), (118, 200)])
+def test_the_chart_scale_has_whole_gridlines_and_bars_in_proportion(peak, top):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from registrations.admin import hourly_chart
+    from registrations.stats import Hour
+
+    start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    chart = hourly_chart([Hour(start, peak), Hour(start + dt.timedelta(hours=1), 0)])
+    assert [t["label"] for t in chart["yticks"]] == [str(top * k // 4) for k in range(5)]
+    plot_h = chart["bottom"] - chart["top"]
+    assert float(chart["bars"][0]["h"]) == pytest.approx(plot_h * peak / top, abs=0.05)
+    assert float(chart["bars"][1]["h"]) == 0
