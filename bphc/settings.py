@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "bphc.middleware.MethodNotAllowedPage",
 ]
 
 # The benchmark's floor endpoints and their table (bench/); never on in production.

@@ -55,6 +55,7 @@ COMPARED = (
 ENCODING_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "utf8": "utf-8"}
 STATUSES = frozenset(Filing.Status.values)
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
@@ -259,7 +260,8 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).replace("\ufeff", "").strip()
+    # Control characters (NUL above all, which PostgreSQL refuses) never belong in a cell.
+    return CONTROL.sub("", str(value).replace("\ufeff", "")).strip()
 
 
 def _date(value: object) -> dt.date | None:

@@ -264,6 +264,7 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
         problems.append("取消截止时间应晚于登记开始时间")
     districts = split_words(_text(cells.get("限定区域")))
     problems += [f"未知区域“{d}”" for d in districts if d not in DISTRICTS]
+    _too_long(Plan, {"code": code, "name": name}, problems)
     for problem in problems:
         book.refuse(PLAN_SHEET, row, problem)
     if problems:
@@ -293,6 +294,7 @@ def _read_project(book: Book, row: int, cells: dict) -> None:
         problems.append("项目名称不能为空")
     if values["district"] not in DISTRICTS:
         problems.append(f"未知区域“{values['district']}”" if values["district"] else "区域不能为空")
+    _too_long(Project, {"code": code, "name": values["name"], "address": values["address"]}, problems)
     unit_type = _unit_type(cells["套型"], problems)
     count = _count(cells["套数"], problems)
     area = _range(cells["面积"], "面积", AREA_LIMIT, problems)
@@ -350,6 +352,14 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
         "floor": floor, "unit_type": unit_type, "area": area, "rent": rent,
         "orientation": _text(cells.get("朝向"))[:20],
     }))
+
+
+def _too_long(model, values: dict, problems: list[str]) -> None:
+    """Refuse text longer than its column holds, instead of failing at the write."""
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if field.max_length and len(value) > field.max_length:
+            problems.append(f"{field.verbose_name}过长（最多{field.max_length}个字）")
 
 
 def _check_offers_against_units(book: Book) -> None:

@@ -202,7 +202,10 @@ class Unit(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.building}号楼{self.entrance}单元{self.room}室"
+        # "3" reads 3号楼, but a building already named "A座" or "3号楼" keeps its name.
+        building = f"{self.building}号楼" if self.building.isdigit() else self.building
+        entrance = f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
+        return f"{building}{entrance}{self.room}室"
 
     @property
     def area_text(self) -> str:

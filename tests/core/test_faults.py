@@ -35,3 +35,11 @@ class TestFaults:
             response = client_500.get("/center/records/")
         assert response.status_code == 503
         assert "系统繁忙" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_answers_in_chinese(client):
+    response = client.get("/accounts/logout/")
+    assert response.status_code == 405
+    assert "这个页面不能这样打开" in response.content.decode()
+    assert response["Allow"] == "POST"

@@ -1,0 +1,130 @@
+"""Every URL of the project × every persona → the status it must answer (GET).
+
+A new URL without a row here fails `test_every_url_has_a_row`.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from registrations.services import registration_create
+from tests.clerks.conftest import AUDITOR, CLERK, PLAN_MANAGER, staff
+from tests.registrations.conftest import make_plan, make_project, make_units
+
+PERSONAS = ("stranger", "person", "family_a", "family_b", "clerk", "manager", "auditor")
+
+# URL name → (path with {placeholders}, statuses in PERSONAS order).
+# 302 for a stranger on a family page is the login redirect; 403 for a person without
+# a filing is the gate page; 404 is "not yours".
+MATRIX = {
+    "home": ("/", "200 200 200 200 200 200 200"),
+    "gzf": ("/gzf/", "200 200 200 200 200 200 200"),
+    "accounts:register": ("/accounts/register/", "200 302 302 302 302 302 302"),
+    "accounts:login": ("/accounts/login/", "200 200 200 200 200 200 200"),
+    "accounts:logout": ("/accounts/logout/", "405 405 405 405 405 405 405"),
+    "accounts:send_code": ("/accounts/code/login/", "405 405 405 405 405 405 405"),
+    "accounts:center": ("/accounts/center/", "302 200 200 200 200 200 200"),
+    "accounts:phone_change": ("/accounts/center/phone/", "302 200 200 200 200 200 200"),
+    "accounts:phone_change_new": ("/accounts/center/phone/new/", "302 302 302 302 302 302 302"),
+    "rentals:plans": ("/gzf/plans/", "200 200 200 200 200 200 200"),
+    "rentals:projects": ("/gzf/plans/{plan}/", "200 403 200 200 403 403 403"),
+    "rentals:project": ("/gzf/projects/{project}/", "200 403 200 200 403 403 403"),
+    "filings:info": ("/filing/", "302 200 200 200 200 200 200"),
+    "filings:verify": ("/filing/verify/", "302 200 302 302 200 200 200"),  # bound: to the facts
+    "registrations:register": ("/register/{project}/?unit={unit}", "302 403 200 200 403 403 403"),
+    "registrations:success": ("/registrations/{reg_a}/success/", "302 404 200 404 404 404 404"),
+    "registrations:records": ("/center/records/", "302 200 200 200 200 200 200"),
+    "registrations:detail": ("/registrations/{reg_a}/", "302 404 200 404 404 404 404"),
+    "registrations:print": ("/registrations/print/?ids={reg_a}", "302 302 200 404 302 302 302"),
+    "registrations:print_pdf": ("/registrations/print.pdf?ids={reg_a}", "302 302 200 404 302 302 302"),
+    "registrations:cancel": ("/registrations/cancel/?ids={reg_a}", "302 302 200 404 302 302 302"),
+    "registrations:verify": ("/verify/{number_a}/{check_a}/", "200 200 200 200 200 200 200"),
+    "dev_sms": ("/dev/sms/", "404 404 404 404 404 404 404"),
+    "staff_login": ("/admin/login/", "200 200 200 200 302 302 302"),
+    "admin:index": ("/admin/", "302 302 302 302 200 200 200"),
+    "admin:accounts_user_changelist": ("/admin/accounts/user/", "302 302 302 302 200 403 200"),
+    "admin:accounts_user_phone_onsite": ("/admin/accounts/user/{family_a}/phone/", "302 302 302 302 200 403 403"),
+    "admin:accounts_auditlog_changelist": ("/admin/accounts/auditlog/", "302 302 302 302 403 403 200"),
+    "admin:filings_filing_changelist": ("/admin/filings/filing/", "302 302 302 302 200 403 200"),
+    "admin:rentals_plan_changelist": ("/admin/rentals/plan/", "302 302 302 302 200 200 200"),
+    "admin:rentals_plan_add": ("/admin/rentals/plan/add/", "302 302 302 302 403 200 403"),
+    "admin:rentals_unit_changelist": ("/admin/rentals/unit/", "302 302 302 302 200 200 200"),
+    "admin:registrations_registration_changelist": (
+        "/admin/registrations/registration/", "302 302 302 302 200 200 200"),
+    "admin:registrations_assist": ("/admin/registrations/registration/assist/", "302 302 302 302 200 403 403"),
+    "admin:registrations_assist_choose": (
+        "/admin/registrations/registration/assist/choose/", "302 302 302 302 302 403 403"),
+    "admin:registrations_assist_confirm": (
+        "/admin/registrations/registration/assist/confirm/", "302 302 302 302 302 403 403"),
+    "admin:registrations_cancel_on_behalf": (
+        "/admin/registrations/registration/{reg_a}/cancel/", "302 302 302 302 200 403 403"),
+    "admin:registrations_dashboards": (
+        "/admin/registrations/registration/dashboard/", "302 302 302 302 403 200 200"),
+    "admin:registrations_dashboard": (
+        "/admin/registrations/registration/dashboard/{plan}/", "302 302 302 302 403 200 200"),
+    "admin:registrations_export": (
+        "/admin/registrations/registration/dashboard/{plan}/export.xlsx", "302 302 302 302 403 200 403"),
+}
+
+# The admin's own generic views are covered by the changelists above.
+GENERIC_ADMIN = ("_add", "_change", "_changelist", "_delete", "_history", "password_change", "password_change_done",
+                 "logout", "login", "autocomplete", "jsi18n", "view_on_site", "app_list")
+
+
+def _names(resolver=None, namespace: str = "") -> set[str]:
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            if namespace and entry.namespace:
+                inner = f"{namespace}:{entry.namespace}"
+            names |= _names(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+    return names
+
+
+def test_every_url_has_a_row():
+    missing = {
+        name for name in _names()
+        if name not in MATRIX and not (name.startswith("admin:") and name.endswith(GENERIC_ADMIN))
+        and not name.startswith("bench")
+    }
+    assert not missing, f"add these URLs to the access matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(make_user):
+    from django.utils import timezone
+
+    from tests.conftest import make_filing_row
+
+    people = {"person": make_user("13911112222")}
+    for key, phone, no, id_number in (("family_a", "13922223333", "GLH-A-0001", "110105198001010016"),
+                                      ("family_b", "13933334444", "GLH-B-0001", "110105198202020018")):
+        people[key] = make_user(phone)
+        make_filing_row(no, id_number=id_number, account=people[key], bound_at=timezone.now())
+    people["clerk"] = staff("13900000101", CLERK)
+    people["manager"] = staff("13900000102", PLAN_MANAGER)
+    people["auditor"] = staff("13900000103", AUDITOR)
+    project = make_project(make_plan("AM-R", "realtime"), "XM-AM-R", ("一居室",))
+    units = make_units(project, 3)
+    reg_a, _ = registration_create(filing=people["family_a"].filing, actor=people["family_a"], project=project,
+                                   unit=units[0], acknowledged=True)
+    values = {"plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
+              "number_a": reg_a.number, "check_a": reg_a.check_code, "family_a": people["family_a"].pk}
+    clients = {"stranger": Client()}
+    for key, user in people.items():
+        clients[key] = Client()
+        clients[key].force_login(user)
+    return clients, values
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_persona_gets_the_expected_answer(world, name):
+    clients, values = world
+    path, expected = MATRIX[name]
+    path = path.format(**values)
+    got = " ".join(str(clients[p].get(path).status_code) for p in PERSONAS)
+    assert got == expected, f"{name} {path}\n  personas {' '.join(PERSONAS)}\n  expected {expected}\n  got      {got}"
