@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=DEFAULT_SIZES,
                    help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
-    p.add_argument("--rushing", type=int, default=800,
+    p.add_argument("--rushing", type=int, default=600,
                    help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
     p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--realtime-share", type=float, default=0.5, help="share of families in the real-time plan")
     p.add_argument("--projects", type=int, default=4, help="projects per plan")
     p.add_argument("--per-building", type=int, default=48, help="units per building")
-    p.add_argument("--floor-requests", type=int, default=80,
+    p.add_argument("--floor-requests", type=int, default=60,
                    help="requests per floor endpoint in each probe (one before each stage and one at the end)")
     p.add_argument("--tries", type=int, default=3, help="units a real-time family tries before giving up")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
