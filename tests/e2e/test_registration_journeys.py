@@ -47,8 +47,8 @@ def _reasons(page: Page):
     return page.get_by_role("alert").get_by_role("listitem")
 
 
-def _registration(filing_of, **filters) -> Registration:
-    return Registration.objects.select_related("plan").get(filing=Filing.objects.get(account=filing_of), **filters)
+def _registration(account, **filters) -> Registration:
+    return Registration.objects.select_related("plan").get(filing=Filing.objects.get(account=account), **filters)
 
 
 def _register_directly(family, project, **target) -> Registration:
