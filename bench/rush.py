@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=DEFAULT_SIZES,
                    help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
-    p.add_argument("--rushing", type=int, default=600,
+    p.add_argument("--rushing", type=int, default=500,
                    help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
     p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--floor-requests", type=int, default=60,
                    help="requests per floor endpoint in each probe (one before each stage and one at the end)")
     p.add_argument("--tries", type=int, default=3, help="units a real-time family tries before giving up")
+    p.add_argument("--pick-from", type=int, default=6,
+                   help="a real-time family picks among the first N free units its page lists (the popular ones)")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                             "postgres://postgres@127.0.0.1:5432/bphc_bench"))
     p.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
@@ -253,7 +255,7 @@ class Rush:
         if not units:
             family.outcome = "no free unit"
             return
-        unit = self.rng.choice(units)
+        unit = self.rng.choice(units[: self.args.pick_from])
         family.choices.append(unit)
         family.notice_path = f"{family.project_path.replace('/gzf/projects/', '/register/')}?unit={unit}"
 
