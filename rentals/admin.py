@@ -127,7 +127,7 @@ class PlanAdmin(AuditedAdmin):
     def project_count(self, obj: Plan) -> int:
         return obj.n_projects
 
-    @admin.action(description="发布所选配租计划")
+    @admin.action(description="发布所选配租计划", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         done = []
         for plan in queryset:
@@ -142,7 +142,7 @@ class PlanAdmin(AuditedAdmin):
         if done:
             self.message_user(request, "已发布：" + "、".join(done), messages.SUCCESS)
 
-    @admin.action(description="取消发布所选配租计划")
+    @admin.action(description="取消发布所选配租计划", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         done = []
         for plan in queryset.filter(is_published=True):

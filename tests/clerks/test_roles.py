@@ -104,10 +104,6 @@ class TestAuditor:
         plan_page = auditor_client.get(f"{PLANS}{quick_project.plan.pk}/change/").content.decode()
         assert 'name="_save"' not in plan_page
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "rentals/admin.py: PlanAdmin's publish/unpublish actions declare no permissions, so anyone who may "
-        "view plans may run them; they need @admin.action(..., permissions=['change'])"
-    ))
     def test_it_cannot_publish_a_plan(self, auditor_client, clerk_client):
         plan = make_plan("KS2026-09")
         make_project(plan, "XM-KS-09")
