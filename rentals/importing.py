@@ -600,9 +600,10 @@ def _decimal(value: Any) -> Decimal | None:
         text = text.replace(unit, "")
     try:
         number = Decimal(text.strip().replace(",", ""))
+        # quantize itself fails on numbers wider than the context's 28 digits.
+        return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if number.is_finite() else None
     except InvalidOperation:
         return None
-    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if number.is_finite() else None
 
 
 def _number(value: Any, column: str, limit: Decimal, problems: list[str]) -> Decimal | None:

@@ -7,7 +7,7 @@ from django.core.management import CommandError, ManagementUtility, call_command
 from openpyxl import Workbook
 
 from accounts.models import AuditLog
-from rentals.importing import ImportRefused, import_plan_file, read_book
+from rentals.importing import ImportRefused, _decimal, import_plan_file, read_book
 from rentals.models import Offer, Plan, Project, Unit
 
 from .workbook import (
@@ -352,3 +352,9 @@ class TestPublishing:
 
         assert "发布：KS01、SS01" in output
         assert Plan.objects.filter(is_published=True, published_at__isnull=False).count() == 2
+
+
+def test_a_number_of_hundreds_of_digits_reads_as_no_number():
+    # The importer then lists the row as bad instead of failing on it.
+    assert _decimal("9" * 300) is None
+    assert _decimal("42.505") == Decimal("42.51")
