@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=DEFAULT_SIZES,
                    help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
-    p.add_argument("--rushing", type=int, default=500,
+    p.add_argument("--rushing", type=int, default=400,
                    help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
     p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
@@ -563,8 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     results, problems = [], []
     try:
         for i, (units, families) in enumerate(args.size_list):
-            # Each size gets its share of what is left, so the last one is not starved.
-            size_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(args.size_list) - i)
+            # Keep back a share of the limit for each size still to come (a larger one loads
+            # longer, a smaller one has more collisions), so the last one is not starved.
+            size_deadline = deadline - 0.45 * args.time_limit * (len(args.size_list) - i - 1)
             print(f"== {units} units, {families} families: concurrency {args.concurrency}, "
                   f"{args.servers} app servers × {args.workers} workers", flush=True)
             result = run_size(args, units, families, size_deadline)
