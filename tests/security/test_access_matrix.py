@@ -126,5 +126,9 @@ def test_each_persona_gets_the_expected_answer(world, name):
     clients, values = world
     path, expected = MATRIX[name]
     path = path.format(**values)
-    got = " ".join(str(clients[p].get(path).status_code) for p in PERSONAS)
+    responses = [clients[p].get(path) for p in PERSONAS]
+    got = " ".join(str(r.status_code) for r in responses)
+    for response in responses:
+        if response.get("Content-Type", "").startswith("text/html"):
+            assert "frame-ancestors 'none'" in response["Content-Security-Policy"], path
     assert got == expected, f"{name} {path}\n  personas {' '.join(PERSONAS)}\n  expected {expected}\n  got      {got}"
