@@ -42,20 +42,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.rush", description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=DEFAULT_SIZES,
                    help="comma-separated UNITSxFAMILIES runs, smallest first (default %(default)s)")
-    p.add_argument("--rushing", type=int, default=400,
+    p.add_argument("--rushing", type=int, default=1000,
                    help="families that rush at each size (0: all loaded); the rest stay signed in, idle")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
     p.add_argument("--servers", type=int, default=2, help="gunicorn instances (app servers)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers per app server")
     p.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
-    p.add_argument("--realtime-share", type=float, default=0.5, help="share of families in the real-time plan")
+    p.add_argument("--realtime-share", type=float, default=0.6, help="share of families in the real-time plan")
     p.add_argument("--projects", type=int, default=4, help="projects per plan")
     p.add_argument("--per-building", type=int, default=48, help="units per building")
     p.add_argument("--floor-requests", type=int, default=60,
                    help="requests per floor endpoint in each probe (one before each stage and one at the end)")
     p.add_argument("--tries", type=int, default=3, help="units a real-time family tries before giving up")
-    p.add_argument("--pick-from", type=int, default=6,
-                   help="a real-time family picks among the first N free units its page lists (the popular ones)")
+    p.add_argument("--skew", type=float, default=3.0,
+                   help="how strongly real-time families favour the first free units a page lists (1: not at all)")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                             "postgres://postgres@127.0.0.1:5432/bphc_bench"))
     p.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
@@ -246,8 +246,8 @@ class Rush:
         tabs = [(name.decode(), int(free)) for name, free, _ in TAB_RE.findall(response.body)]
         free_tabs = [name for name, free in tabs if free]
         units = UNIT_RE.findall(response.body)
-        # Most families look at another building than the first before choosing.
-        if free_tabs and (not units or (family.tries == 0 and self.rng.random() < 1 - 1 / len(tabs))):
+        # Most families look at another building than the one shown before choosing.
+        if free_tabs and (not units or self.rng.random() < 1 - 1 / len(tabs)):
             family.detail_path = f"{family.project_path}?building={self.rng.choice(free_tabs)}"
             response = await self.hit("detail", family, "GET", family.detail_path, {200})
             units = UNIT_RE.findall(response.body) if response else []
@@ -255,7 +255,8 @@ class Rush:
         if not units:
             family.outcome = "no free unit"
             return
-        unit = self.rng.choice(units[: self.args.pick_from])
+        # The first flats listed (low floors, first entrance) draw the most families.
+        unit = units[int(len(units) * self.rng.random() ** self.args.skew)]
         family.choices.append(unit)
         family.notice_path = f"{family.project_path.replace('/gzf/projects/', '/register/')}?unit={unit}"
 
