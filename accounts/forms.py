@@ -183,10 +183,16 @@ class PasswordLoginForm(forms.Form):
             return cleaned
         if _login_limited(self.request, phone):
             raise forms.ValidationError(TOO_MANY, code="ratelimited")
-        self.user = authenticate(self.request, phone=phone, password=password)
-        if self.user is None:
-            raise forms.ValidationError("手机号或密码不正确。")
+        user = authenticate(self.request, phone=phone, password=password)
+        if user is None or not self.admits(user):
+            raise forms.ValidationError(self.refusal)
+        self.user = user
         return cleaned
+
+    refusal = "手机号或密码不正确。"
+
+    def admits(self, user: User) -> bool:
+        return True
 
 
 class OwnPhoneCodeForm(CodeCheckMixin, forms.Form):
@@ -235,31 +241,13 @@ class NewPhoneForm(CodeCheckMixin, forms.Form):
         return cleaned
 
 
-class StaffLoginForm(forms.Form):
+class StaffLoginForm(PasswordLoginForm):
     """Admin sign-in, step 1: phone and password of a staff account."""
 
-    phone = PhoneField()
-    password = forms.CharField(
-        label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
+    refusal = "手机号或密码不正确，或该账号不是工作人员。"
 
-    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
-        self.request = request
-        self.user: User | None = None
-        super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        phone, password = cleaned.get("phone"), cleaned.get("password")
-        if not phone or not password:
-            return cleaned
-        if _login_limited(self.request, phone):
-            raise forms.ValidationError(TOO_MANY, code="ratelimited")
-        user = authenticate(self.request, phone=phone, password=password)
-        if user is None or not user.is_staff:
-            raise forms.ValidationError("手机号或密码不正确，或该账号不是工作人员。")
-        self.user = user
-        return cleaned
+    def admits(self, user: User) -> bool:
+        return user.is_staff
 
 
 class StaffCodeForm(OwnPhoneCodeForm):
