@@ -49,6 +49,14 @@ class PlanForm(forms.ModelForm):
                     self.add_error(name, "计划发布后不能更改排序方式、种子哈希或公开值名称。")
         return cleaned
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out, a plan keeps its ordering (a new one gets the default, 按规则排序).
+        self.fields["ordering"].required = False
+
+    def clean_ordering(self) -> str:
+        return self.cleaned_data.get("ordering") or self.instance.ordering or Plan.Ordering.RULES
+
     def clean_seed_commitment(self) -> str:
         value = self.cleaned_data["seed_commitment"].strip().lower()
         if value and not re.fullmatch(r"[0-9a-f]{64}", value):
