@@ -13,10 +13,15 @@ from tests.results.conftest import PUBLIC_VALUE, SEED
 
 
 def page_order(html: str) -> str:
-    """The page's tables as verify_draw.py prints them: project,unit type,顺序号,registration number."""
+    """The page's tables as verify_draw.py prints them: project,unit type,顺序号,registration number.
+
+    The page lists 套型 in the vocabulary's order (一居室, 二居室, 三居室); the script in text
+    order: groups are put in the script's order, rows keep the page's.
+    """
+    tables = re.findall(r'<table class="order" data-project="([^"]+)" data-unit-type="([^"]+)">(.*?)</table>',
+                        html, re.S)
     lines = []
-    for project, unit_type, body in re.findall(
-            r'<table class="order" data-project="([^"]+)" data-unit-type="([^"]+)">(.*?)</table>', html, re.S):
+    for project, unit_type, body in sorted(tables, key=lambda t: (t[0], t[1])):
         for number, reg in re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", body):
             lines.append(f"{project},{unit_type},{number},{reg}\n")
     return "".join(lines)
