@@ -52,7 +52,8 @@ class PlanForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Left out, a plan keeps its ordering (a new one gets the default, 按规则排序).
-        self.fields["ordering"].required = False
+        if "ordering" in self.fields:  # a view-only user's form has no fields
+            self.fields["ordering"].required = False
 
     def clean_ordering(self) -> str:
         return self.cleaned_data.get("ordering") or self.instance.ordering or Plan.Ordering.RULES

@@ -2,7 +2,8 @@
 
 # Two-character surnames that are common enough to keep whole (欧阳**, not 欧***).
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 澹台 端木 申屠 独孤 南宫 西门 百里 呼延".split()
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 "
+    "夏侯 轩辕 令狐 澹台 端木 申屠 独孤 南宫 西门 百里 呼延".split()
 )
 
 

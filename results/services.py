@@ -86,7 +86,8 @@ def draw_run(
     if correct and not reason:
         raise ResultsRefused("更正须写明原因，原因将与原结果一并公示。")
     if not correct and previous is not None:
-        raise ResultsRefused(f"“{plan.name}”已于{_when(previous.drawn_at)}排序，每个计划只排序一次；如确需更正，请按更正流程办理。")
+        raise ResultsRefused(f"“{plan.name}”已于{_when(previous.drawn_at)}排序，每个计划只排序一次；"
+                             "如确需更正，请按更正流程办理。")
     groups = rules.order(rules.parse_list(freeze.list_text), lottery=plan.is_lottery, seed=seed,
                          public_value=public_value)
     try:

@@ -35,8 +35,8 @@ def published(closed_lottery, staff):
     return closed_lottery
 
 
-@pytest.mark.parametrize(("name", "masked"), [("王芳", "王*"), ("欧阳娜娜", "欧阳**"), ("李小明", "李**"), ("欧阳", "欧*"),
-                                              ("张", "张*")])
+@pytest.mark.parametrize(("name", "masked"), [
+    ("王芳", "王*"), ("欧阳娜娜", "欧阳**"), ("李小明", "李**"), ("欧阳", "欧*"), ("张", "张*")])
 def test_names_are_masked_to_the_surname(name, masked):
     assert mask_name(name) == masked
 

@@ -61,7 +61,8 @@ def test_cancelling_after_the_freeze_is_refused_with_a_clear_message(db, staff):
     with pytest.raises(RegistrationRefused) as refused:
         registration_cancel(registration=registration, actor=registration.actor)
     assert refused.value.codes == {FROZEN}
-    assert "登记名单已于" in refused.value.reasons[0].message and "不能再登记或取消登记" in refused.value.reasons[0].message
+    message = refused.value.reasons[0].message
+    assert "登记名单已于" in message and "不能再登记或取消登记" in message
     assert Registration.objects.get(pk=registration.pk).is_active
 
 
@@ -129,7 +130,8 @@ def test_a_rules_plan_orders_by_filing_year_then_priority_then_time(db, staff):
     assert _positions(plan) == {older.number: 1, priority.number: 2, first.number: 3}
 
 
-def test_publishing_tells_each_family_its_position_and_is_audited(closed_lottery, staff, django_capture_on_commit_callbacks):
+def test_publishing_tells_each_family_its_position_and_is_audited(closed_lottery, staff,
+                                                                  django_capture_on_commit_callbacks):
     plan_freeze(plan=closed_lottery, actor=staff)
     draw_run(plan=closed_lottery, seed=SEED, public_value=PUBLIC_VALUE, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):

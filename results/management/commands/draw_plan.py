@@ -23,4 +23,5 @@ class Command(BaseCommand):
             )
         except ResultsRefused as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"已排序：{draw.positions.count()} 户获得顺序号（结果编号 {draw.pk}）。发布公示：publish_results")
+        self.stdout.write(
+            f"已排序：{draw.positions.count()} 户获得顺序号（结果编号 {draw.pk}）。发布公示：publish_results")
