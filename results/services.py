@@ -128,7 +128,7 @@ def results_publish(*, plan: Plan, actor: User | None, actor_label: str = "", no
     """Put the current draw on the public 公示 page and tell each family its 顺序号."""
     now = now or timezone.now()
     with transaction.atomic():
-        draw = Draw.objects.current().select_for_update().filter(plan=plan).first()
+        draw = Draw.objects.current().select_for_update(of=("self",)).filter(plan=plan).first()
         if draw is None:
             raise ResultsRefused(f"“{plan.name}”还没有排序结果，不能公示。")
         if draw.is_published:
