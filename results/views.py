@@ -4,10 +4,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from registrations.models import Registration
 from rentals.models import Plan
 from rentals.vocab import UNIT_TYPE_ORDER
 
@@ -21,6 +22,22 @@ VERIFY_SCRIPT = Path(settings.BASE_DIR) / "tools" / "verify_draw.py"
 def _get_public_plan(code: str) -> Plan:
     """A published plan whose list has been frozen; 404 for anything else."""
     return get_object_or_404(Plan.objects.published().filter(frozen_at__isnull=False), code=code)
+
+
+def _realtime(request: HttpRequest, code: str) -> HttpResponse | None:
+    """A closed real-time plan's 公示: the claim is the allocation, so it lists the claimed units."""
+    plan = Plan.objects.published().filter(code=code, mode=Plan.Mode.REALTIME).first()
+    if plan is None:
+        return None
+    if plan.state() != Plan.State.CLOSED:
+        raise Http404
+    rows = (Registration.objects.active().filter(plan=plan).select_related("project", "unit", "filing")
+            .order_by("project__code", "unit__building", "unit__entrance", "unit__floor", "unit__room"))
+    projects: dict = {}
+    for r in rows:
+        masked = (mask_name(r.filing.applicant_name), mask_filing_no(r.filing.filing_no))
+        projects.setdefault(r.project, []).append((r.unit.label, r.unit_type, r.number, *masked))
+    return render(request, "results/public_realtime.html", {"plan": plan, "projects": projects.items()})
 
 
 def _shown_draws(plan: Plan) -> list[Draw]:
@@ -43,6 +60,8 @@ def _groups(draw: Draw) -> list[dict]:
 @require_safe
 def public(request: HttpRequest, code: str) -> HttpResponse:
     """公示: the order, the files and how to check them; no sign-in."""
+    if (realtime := _realtime(request, code)) is not None:
+        return realtime
     plan = _get_public_plan(code)
     freeze = get_object_or_404(Freeze, plan=plan)
     draws = _shown_draws(plan)

@@ -11,7 +11,7 @@ from registrations.services import registration_create
 from rentals.models import Plan
 from results.draw import sha256_hex
 from tests.conftest import make_filing_row
-from tests.registrations.conftest import make_plan, make_project
+from tests.registrations.conftest import make_plan, make_project, realtime_project  # noqa: F401  (fixture)
 
 VECTORS = Path(__file__).with_name("vectors")
 SEED = (VECTORS / "seed.txt").read_text(encoding="utf-8")

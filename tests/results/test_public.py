@@ -151,3 +151,16 @@ def test_the_plan_list_links_to_the_public_page_once_frozen(closed_lottery, staf
     assert f"/gongshi/{closed_lottery.code}/" not in stranger.get("/gzf/plans/").content.decode()
     plan_freeze(plan=closed_lottery, actor=staff)
     assert f'href="/gongshi/{closed_lottery.code}/"' in stranger.get("/gzf/plans/").content.decode()
+
+
+def test_a_closed_realtime_plan_lists_its_claimed_units(realtime_project, family, stranger):
+    from registrations.services import registration_create
+    from tests.results.conftest import close
+
+    unit = realtime_project.units.first()
+    registration_create(filing=family.filing, actor=family, project=realtime_project, unit=unit, acknowledged=True)
+    code = realtime_project.plan.code
+    assert stranger.get(f"/gongshi/{code}/").status_code == 404  # still open: nothing is final
+    close(realtime_project.plan)
+    html = stranger.get(f"/gongshi/{code}/").content.decode()
+    assert unit.label in html and "陈*" in html and "陈静" not in html and "已登记房源 1 套" in html
