@@ -129,7 +129,8 @@ def world(make_user):
     reg_a, _ = registration_create(filing=people["family_a"].filing, actor=people["family_a"], project=project,
                                    unit=units[0], acknowledged=True)
     drawn = _drawn_plan(people["manager"])
-    values = {"code": drawn.plan.code, "draw": drawn.pk, "quick_plan": drawn.plan_id, "plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
+    values = {"code": drawn.plan.code, "draw": drawn.pk, "quick_plan": drawn.plan_id,
+              "plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
               "number_a": reg_a.number, "check_a": reg_a.check_code, "family_a": people["family_a"].pk}
     clients = {"stranger": Client()}
     for key, user in people.items():
