@@ -80,6 +80,8 @@ NUMBERS = {
     "登记开始时间": "any", "登记截止时间": "any", "取消截止时间": "any",
 }
 RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|~|～|至|到)\s*")
+# 朝向 as families read it: 南, 南北, 东南, 朝南 written with the compass words only.
+ORIENTATION_RE = re.compile(r"朝?[东南西北]{1,4}(向)?")
 AREA_LIMIT, RENT_LIMIT = Decimal("99999"), Decimal("9999999")
 
 
@@ -329,6 +331,11 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
         elif len(value) > 20:
             problems.append(f"{column}“{value}”过长（最多20个字）")
     floor = _integer(cells["楼层"], "楼层", problems, low=-10, high=200)
+    if floor == 0:
+        problems.append("楼层不能为0（地上从1层起，地下层写负数，如 -1）")
+    orientation = _text(cells.get("朝向"))
+    if orientation and not ORIENTATION_RE.fullmatch(orientation):
+        problems.append(f"朝向“{orientation}”应写成 东、南、西、北 或其组合（如 南北、东南）")
     unit_type = _unit_type(cells["套型"], problems)
     if project is not None and unit_type and unit_type not in project.offers:
         problems.append(f"项目“{project_code}”在“项目”工作表中没有套型“{unit_type}”")
@@ -346,7 +353,7 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
         return
     book.units[project_code].append(UnitRow(row, project_code, key, {
         "floor": floor, "unit_type": unit_type, "area": area, "rent": rent,
-        "orientation": _text(cells.get("朝向"))[:20],
+        "orientation": orientation,
     }))
 
 
@@ -623,8 +630,11 @@ def _range(value: Any, column: str, limit: Decimal, problems: list[str]) -> tupl
 
 def _integer(value: Any, column: str, problems: list[str], *, low: int, high: int) -> int | None:
     text = _text(value)
-    if not re.fullmatch(r"-?\d+", text) or not (low <= int(text) <= high):
+    if not re.fullmatch(r"-?\d+", text):
         problems.append(f"{column}“{text}”应为整数" if text else f"{column}不能为空")
+        return None
+    if not low <= int(text) <= high:
+        problems.append(f"{column}“{text}”超出范围（应在{low}到{high}之间）")
         return None
     return int(text)
 

@@ -14,6 +14,7 @@ from .workbook import (
     PLAN_HEADER,
     PROJECT_HEADER,
     SHANGHAI,
+    UNIT_HEADER,
     load,
     plan_row,
     project_row,
@@ -374,7 +375,8 @@ class TestTheSheetLayer:
         assert any(p.startswith("项目 第2行: 计划编号请以文本格式填写") for p in book.problems)
 
     def test_whole_numbers_for_building_entrance_and_room_read_as_their_digits(self, tmp_path):
-        load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=1)], [unit_row(building=3, entrance=2, room=101)])
+        units = [unit_row(building=3, entrance=2, room=101)]
+        load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=1)], units)
         unit = Unit.objects.get()
         assert (unit.building, unit.entrance, unit.room) == ("3", "2", "101")
 
@@ -382,3 +384,21 @@ class TestTheSheetLayer:
         write_book(tmp_path / "plans.csv", [plan_row()], [project_row()])
         with pytest.raises(CommandError, match="实际是 Excel 工作簿（.xlsx），扩展名却是 .csv：请把扩展名改为 .xlsx"):
             run(tmp_path / "plans.csv")
+
+
+class TestUnitCellsOutOfRange:
+    def test_floor_zero_an_unknown_orientation_and_an_out_of_range_floor_are_refused(self):
+        units = [unit_row(floor=0, room="101"), unit_row(room="102", orientation="上"), unit_row(floor=999, room="103")]
+        book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(mode="实时配租")))],
+                          "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(count=3)))],
+                          "房源": [(1, UNIT_HEADER), *((i, tuple(u)) for i, u in enumerate(units, start=2))]})
+        assert any(p.startswith("房源 第2行: 楼层不能为0") for p in book.problems)
+        assert any(p.startswith("房源 第3行: 朝向“上”应写成") for p in book.problems)
+        assert "房源 第4行: 楼层“999”超出范围（应在-10到200之间）" in book.problems
+
+
+def test_the_commands_find_an_imported_plan_by_its_code_in_any_case(tmp_path):
+    load(tmp_path, [plan_row("JH2026-01")], [project_row()])
+    out = StringIO()
+    call_command("plan_stats", "jh2026-01", stdout=out)
+    assert "（JH2026-01）" in out.getvalue()
