@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.audit import audit_record
+from bphc.sheets import formula_problem
 
 from .models import Offer, Plan, Project, Unit
 from .vocab import DISTRICTS, split_words
@@ -21,6 +22,13 @@ class WordsField(forms.CharField):
 
     def to_python(self, value) -> list[str]:
         return split_words(value)
+
+
+def _refuse_formula(label: str, name: str) -> str:
+    """A name that a spreadsheet would run as a formula when an operator opens an export."""
+    if problem := formula_problem(label, name):
+        raise forms.ValidationError(problem + "。")
+    return name
 
 
 class PlanForm(forms.ModelForm):
@@ -42,12 +50,20 @@ class PlanForm(forms.ModelForm):
             self.add_error("notice", "已发布的计划必须有告知书；如需修改，请先取消发布。")
         return cleaned
 
+    def clean_name(self) -> str:
+        return _refuse_formula("计划名称", self.cleaned_data["name"])
+
     def clean_districts(self) -> list[str]:
         words = self.cleaned_data["districts"]
         unknown = [w for w in words if w not in DISTRICTS]
         if unknown:
             raise forms.ValidationError("未知区域：" + "、".join(unknown))
         return words
+
+
+class ProjectForm(forms.ModelForm):
+    def clean_name(self) -> str:
+        return _refuse_formula("项目名称", self.cleaned_data["name"])
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -85,6 +101,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 class ProjectInline(admin.TabularInline):
     model = Project
+    form = ProjectForm
     fields = ("code", "name", "district", "address")
     extra = 0
     show_change_link = True
@@ -157,6 +174,7 @@ class PlanAdmin(AuditedAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(AuditedAdmin):
+    form = ProjectForm
     list_display = ("code", "name", "plan", "district", "offer_summary", "units_link")
     list_filter = ("district", "plan__mode", "plan")
     search_fields = ("code", "name", "address", "plan__code", "plan__name")

@@ -19,7 +19,16 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from bphc.sheets import Column, ImportRefused, NotText, Spreadsheet, as_text_problem, cell_text, read_table
+from bphc.sheets import (
+    Column,
+    ImportRefused,
+    NotText,
+    Spreadsheet,
+    as_text_problem,
+    cell_text,
+    formula_problem,
+    read_table,
+)
 
 from .models import Offer, Plan, Project, Unit
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER, UnitType, split_words
@@ -250,6 +259,8 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
         problems.append(f"计划编号“{code}”重复（已在第{book.plans[code].row}行）")
     if not name:
         problems.append("计划名称不能为空")
+    elif problem := formula_problem("计划名称", name):
+        problems.append(problem)
     mode = MODES.get(_text(cells["配租方式"]))
     if mode is None:
         problems.append(f"配租方式“{_text(cells['配租方式'])}”应为“快速配租”或“实时配租”")
@@ -290,6 +301,8 @@ def _read_project(book: Book, row: int, cells: dict) -> None:
     }
     if not values["name"]:
         problems.append("项目名称不能为空")
+    elif problem := formula_problem("项目名称", values["name"]):
+        problems.append(problem)
     if values["district"] not in DISTRICTS:
         problems.append(f"未知区域“{values['district']}”" if values["district"] else "区域不能为空")
     _too_long(Project, {"code": code, "name": values["name"], "address": values["address"]}, problems)

@@ -402,3 +402,10 @@ def test_the_commands_find_an_imported_plan_by_its_code_in_any_case(tmp_path):
     out = StringIO()
     call_command("plan_stats", "jh2026-01", stdout=out)
     assert "（JH2026-01）" in out.getvalue()
+
+
+def test_names_that_a_spreadsheet_would_run_as_formulas_are_refused():
+    book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(name="=HYPERLINK(1)")))],
+                      "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(name="＠SUM(A1)")))]})
+    assert any(p.startswith("计划 第2行: 计划名称不能以 = + - @ 或制表符开头") for p in book.problems)
+    assert any(p.startswith("项目 第2行: 项目名称不能以 = + - @ 或制表符开头") for p in book.problems)
