@@ -42,9 +42,7 @@ class PlanForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if opens and closes and opens >= closes:
-            self.add_error("closes_at", "登记截止时间应晚于登记开始时间。")
+        # The window itself is `Plan.clean`, which the ModelForm runs after this.
         # Families can see a published plan: it must stay publishable.
         if self.instance.is_published and not (cleaned.get("notice") or "").strip():
             self.add_error("notice", "已发布的计划必须有告知书；如需修改，请先取消发布。")

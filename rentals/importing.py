@@ -267,10 +267,7 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
     opens = _time(cells["登记开始时间"], "登记开始时间", problems, required=True)
     closes = _time(cells["登记截止时间"], "登记截止时间", problems, required=True)
     cancel = _time(cells.get("取消截止时间"), "取消截止时间", problems, required=False)
-    if opens and closes and opens >= closes:
-        problems.append("登记截止时间应晚于登记开始时间")
-    if opens and cancel and cancel <= opens:
-        problems.append("取消截止时间应晚于登记开始时间")
+    problems += Plan.window_problems(opens, closes, cancel).values()
     districts = split_words(_text(cells.get("限定区域")))
     problems += [f"未知区域“{d}”" for d in districts if d not in DISTRICTS]
     _too_long(Plan, {"code": code, "name": name}, problems)

@@ -1,8 +1,9 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -48,9 +49,34 @@ class Plan(models.Model):
         ordering = ["-opens_at", "code"]
         verbose_name = "配租计划"
         verbose_name_plural = "配租计划"
+        # The window rule, written once: `window_problems` says it in words for forms and imports.
+        constraints = [
+            models.CheckConstraint(condition=Q(opens_at__lt=F("closes_at")), name="plan_opens_before_closes"),
+            models.CheckConstraint(
+                condition=Q(cancel_deadline__isnull=True) | Q(cancel_deadline__gt=F("opens_at")),
+                name="plan_cancel_deadline_after_opening",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    @staticmethod
+    def window_problems(
+        opens: dt.datetime | None, closes: dt.datetime | None, cancel: dt.datetime | None,
+    ) -> dict[str, str]:
+        """Field → why the 登记 window is impossible (the words for the constraints in Meta)."""
+        problems = {}
+        if opens and closes and opens >= closes:
+            problems["closes_at"] = "登记截止时间应晚于登记开始时间"
+        if opens and cancel and cancel <= opens:
+            problems["cancel_deadline"] = "取消截止时间应晚于登记开始时间"
+        return problems
+
+    def clean(self) -> None:
+        problems = self.window_problems(self.opens_at, self.closes_at, self.cancel_deadline)
+        if problems:
+            raise ValidationError({name: message + "。" for name, message in problems.items()})
 
     @property
     def effective_cancel_deadline(self) -> dt.datetime:

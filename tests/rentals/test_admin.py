@@ -145,3 +145,22 @@ def test_the_admin_forms_refuse_names_that_would_run_as_formulas(name):
         form = modelform_factory(model, form=form_class, fields=["name"])(data={"name": name})
         assert not form.is_valid()
         assert "不能以 = + - @ 或制表符开头" in form.errors["name"][0]
+
+
+def test_the_database_refuses_a_plan_window_that_closes_before_it_opens():
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    now = timezone.now()
+    bad = [{"closes_at": now - dt.timedelta(hours=1)},
+           {"closes_at": now + dt.timedelta(days=1), "cancel_deadline": now - dt.timedelta(hours=1)}]
+    for times in bad:
+        plan = Plan(code="BAD", name="错误窗口", mode=Plan.Mode.QUICK, opens_at=now, **times)
+        with pytest.raises(ValidationError):
+            plan.clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            plan.save()
+    assert not Plan.objects.exists()
