@@ -30,7 +30,7 @@ from bphc.sheets import (
     read_table,
 )
 
-from .models import Offer, Plan, Project, Unit
+from .models import Offer, Plan, Project, Unit, normalise_building, normalise_entrance
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER, UnitType, split_words
 
 PLAN_TZ = ZoneInfo("Asia/Shanghai")
@@ -335,6 +335,7 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
     elif book.plans[project.plan_code].values["mode"] != Plan.Mode.REALTIME:
         problems.append(f"项目“{project_code}”属于快速配租计划，不登记具体房源")
     building, entrance, room = (_text(cells[c]) for c in ("楼号", "单元", "房号"))
+    building, entrance = normalise_building(building), normalise_entrance(entrance)
     for column, value in (("楼号", building), ("单元", entrance), ("房号", room)):
         if not value:
             problems.append(f"{column}不能为空")
@@ -355,7 +356,8 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
     if not problems:
         for other in book.units[project_code]:
             if other.key == key:
-                problems.append(f"房源“{building}号楼{entrance}单元{room}室”重复（已在第{other.row}行）")
+                name = Unit(building=building, entrance=entrance, room=room).label
+                problems.append(f"房源“{name}”重复（已在第{other.row}行）")
     for problem in problems:
         book.refuse(UNIT_SHEET, row, problem)
     if problems:

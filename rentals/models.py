@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .vocab import DISTRICT_CHOICES, UNIT_TYPE_ORDER, UnitType
+
+# "1号楼", "1栋" and "1" are one building; stored as "1" so each reads "1号楼" everywhere.
+BUILDING_WORDS = re.compile(r"^(\d+)\s*(?:号楼|号|栋|幢)$")
+ENTRANCE_WORDS = re.compile(r"^(\d+)\s*(?:单元|门)$")
+
+
+def normalise_building(text: str) -> str:
+    return BUILDING_WORDS.sub(r"\1", text.strip())
+
+
+def normalise_entrance(text: str) -> str:
+    return ENTRANCE_WORDS.sub(r"\1", text.strip())
 
 
 class PlanQuerySet(models.QuerySet):
@@ -227,11 +240,17 @@ class Unit(models.Model):
         return f"{self.project.name} {self.label}"
 
     @property
+    def building_label(self) -> str:
+        # "3" reads 3号楼, but a building named "A座" keeps its name.
+        return f"{self.building}号楼" if self.building.isdigit() else self.building
+
+    @property
+    def entrance_label(self) -> str:
+        return f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
+
+    @property
     def label(self) -> str:
-        # "3" reads 3号楼, but a building already named "A座" or "3号楼" keeps its name.
-        building = f"{self.building}号楼" if self.building.isdigit() else self.building
-        entrance = f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
-        return f"{building}{entrance}{self.room}室"
+        return f"{self.building_label}{self.entrance_label}{self.room}室"
 
     @property
     def area_text(self) -> str:

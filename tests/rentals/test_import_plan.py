@@ -409,3 +409,11 @@ def test_names_that_a_spreadsheet_would_run_as_formulas_are_refused():
                       "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(name="＠SUM(A1)")))]})
     assert any(p.startswith("计划 第2行: 计划名称不能以 = + - @ 或制表符开头") for p in book.problems)
     assert any(p.startswith("项目 第2行: 项目名称不能以 = + - @ 或制表符开头") for p in book.problems)
+
+
+@pytest.mark.parametrize("building,entrance", [("1", "1"), ("1号楼", "1单元"), ("1栋", "1")])
+def test_buildings_and_entrances_written_the_natural_way_read_right(tmp_path, building, entrance):
+    units = [unit_row(building=building, entrance=entrance, room="101")]
+    load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=1)], units)
+    unit = Unit.objects.get()
+    assert (unit.building, unit.entrance, unit.label) == ("1", "1", "1号楼1单元101室")
