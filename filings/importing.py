@@ -46,11 +46,13 @@ COLUMNS = (
     Column("unit_types", "可选套型", ()),
     Column("status", "状态", ()),
     Column("valid_until", "有效期至", ()),
+    # Without 备案年份 the year the filing was created stands in (Filing.year).
+    Column("filing_year", "备案年份", (), required=False),
 )
 LABELS = {c.key: c.label for c in COLUMNS}
 COMPARED = (
     "code_hash", "applicant_name", "id_number", "id_digest", "phone", "district", "family_size",
-    "category", "unit_types", "status", "valid_until",
+    "category", "unit_types", "status", "valid_until", "filing_year",
 )
 STATUSES = frozenset(Filing.Status.values)
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -164,7 +166,7 @@ def _date(value: object) -> dt.date | None:
 
 
 # Columns of numbers; a number cell anywhere else is refused rather than read as its digits.
-NUMBER_COLUMNS = {"family_size", "valid_until"}
+NUMBER_COLUMNS = {"family_size", "valid_until", "filing_year"}
 
 
 def _cells(raw: dict, problems: list[str]) -> dict[str, str | None]:
@@ -279,6 +281,11 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
         if day is None or not 2000 <= day.year <= 2100:
             problems.append(f"有效期至「{cells['valid_until']}」不是有效日期（例如 2026-12-31）")
         values["valid_until"] = day
+
+    year_text = re.sub(r"(\.0+|年)$", "", unicodedata.normalize("NFKC", cells.get("filing_year") or ""))
+    if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        problems.append(f"备案年份「{year_text}」应为四位年份（如 2025），可留空")
+    values["filing_year"] = int(year_text) if year_text.isdigit() else None
 
     return values, problems
 

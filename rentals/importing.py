@@ -53,6 +53,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("限定类别", "限定类别", ("categories",), required=False),
         Column("公告", "公告", ("announcement",), required=False),
         Column("告知书", "告知书", ("notice",), required=False),
+        Column("排序方式", "排序方式", ("ordering",), required=False),
+        Column("种子哈希", "种子哈希", ("seed_commitment",), required=False),
+        Column("公开值名称", "公开值名称", ("public_value_name",), required=False),
     ),
     PROJECT_SHEET: (
         Column("计划编号", "计划编号", ("plan_code",)),
@@ -80,6 +83,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 MODES = {"快速配租": Plan.Mode.QUICK, "实时配租": Plan.Mode.REALTIME, "quick": Plan.Mode.QUICK,
          "realtime": Plan.Mode.REALTIME}
+# Blank means 按规则排序: the order the centre used before lotteries.
+ORDERINGS = {"": Plan.Ordering.RULES, "按规则排序": Plan.Ordering.RULES, "摇号": Plan.Ordering.LOTTERY,
+             "rules": Plan.Ordering.RULES, "lottery": Plan.Ordering.LOTTERY}
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 # What a number cell may be in each column (see `bphc.sheets.cell_text`); any other column
 # is text, where a number cell is refused rather than read through a float.
@@ -270,7 +276,14 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
     problems += Plan.window_problems(opens, closes, cancel).values()
     districts = split_words(_text(cells.get("限定区域")))
     problems += [f"未知区域“{d}”" for d in districts if d not in DISTRICTS]
-    _too_long(Plan, {"code": code, "name": name}, problems)
+    ordering = ORDERINGS.get(_text(cells.get("排序方式")))
+    if ordering is None:
+        problems.append(f"排序方式“{_text(cells.get('排序方式'))}”应为“按规则排序”或“摇号”（留空为按规则排序）")
+    commitment = _text(cells.get("种子哈希")).lower()
+    if commitment and not re.fullmatch(r"[0-9a-f]{64}", commitment):
+        problems.append("种子哈希应为 64 位十六进制数（种子的 SHA-256）")
+    public_value_name = _text(cells.get("公开值名称"))
+    _too_long(Plan, {"code": code, "name": name, "public_value_name": public_value_name}, problems)
     for problem in problems:
         book.refuse(PLAN_SHEET, row, problem)
     if problems:
@@ -280,6 +293,7 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
         "name": name, "mode": mode, "opens_at": opens, "closes_at": closes, "cancel_deadline": cancel,
         "districts": districts, "categories": split_words(_text(cells.get("限定类别"))),
         "announcement": _text(cells.get("公告"), multiline=True), "notice": _text(cells.get("告知书"), multiline=True),
+        "ordering": ordering, "seed_commitment": commitment, "public_value_name": public_value_name,
     })
 
 
@@ -415,6 +429,12 @@ def _check_against_database(book: Book, now: dt.datetime) -> None:
         if stored.mode != row.values["mode"]:
             book.refuse(PLAN_SHEET, row.row,
                         f"计划“{code}”已开始登记（{stored.state_label(now)}），不能更改配租方式")
+    for code, stored in stored_plans.items():
+        row = book.plans[code]
+        # What the 公告 promised about the order cannot change once families can read it.
+        promised = ("ordering", "seed_commitment", "public_value_name")
+        if stored.is_published and any(getattr(stored, f) != row.values[f] for f in promised):
+            book.refuse(PLAN_SHEET, row.row, f"计划“{code}”已发布，不能更改排序方式、种子哈希或公开值名称")
     in_file = set(book.projects)
     sure = [code for code in started if code not in book.unsure]
     for project in Project.objects.filter(plan__code__in=sure).exclude(code__in=in_file | book.unsure).select_related(

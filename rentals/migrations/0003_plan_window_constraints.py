@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rentals', '0001_initial'),
+        ('rentals', '0002_plan_ordering_commitment_freeze'),
     ]
 
     operations = [
