@@ -2,8 +2,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
 
+from bphc import limits
 from bphc.crypto import id_digest
 from bphc.http import client_ip
 from bphc.validators import (
@@ -160,14 +160,12 @@ class RegisterForm(CodeCheckMixin, forms.Form):
 
 
 def _login_limited(request: HttpRequest, phone: str) -> bool:
-    by_ip = is_ratelimited(
-        request, group="login-ip", key=lambda g, r: client_ip(r),
-        rate=settings.LOGIN_RATE_PER_IP, increment=True,
-    )
-    by_phone = is_ratelimited(
-        request, group="login-phone", key=lambda g, r: phone,
-        rate=settings.LOGIN_RATE_PER_PHONE, increment=True,
-    )
+    try:
+        by_ip = limits.exceeded("login-ip", client_ip(request), settings.LOGIN_RATE_PER_IP)
+        by_phone = limits.exceeded("login-phone", phone, settings.LOGIN_RATE_PER_PHONE)
+    except limits.Unavailable:
+        # Without the shared counters a login could be guessed without limit: refuse.
+        raise forms.ValidationError(limits.BUSY_LOGIN, code="busy") from None
     return by_ip or by_phone
 
 

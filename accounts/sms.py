@@ -65,11 +65,17 @@ TEMPLATE_PARAMS: dict[str, tuple[str, ...]] = {
     "registered": ("plan", "project", "what", "number"),
     "cancelled": ("plan", "number"),
     "phone_changed": ("when", "new_phone"),
+    "results_published": ("plan", "project", "unit_type", "number", "position", "group_size", "offer_count"),
 }
 
 
 def template_params(template: str, context: dict) -> list[str]:
-    return [str(context[name]) for name in TEMPLATE_PARAMS[template]]
+    names = TEMPLATE_PARAMS.get(template)
+    if names is None:
+        # A new message without its documented order: keep sending, but say so.
+        log.warning("SMS %s has no parameter order in TEMPLATE_PARAMS; using the context's", template)
+        names = tuple(context)
+    return [str(context[name]) for name in names]
 
 
 # No backend logs a message's text: it may hold a code, and logs are read by many.
