@@ -2,14 +2,15 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
 
+from bphc import limits
 from bphc.crypto import id_digest
 from bphc.http import client_ip
 from bphc.validators import (
     id_number_problem,
     normalise_id_number,
     normalise_phone,
+    normalise_typed,
     validate_phone,
 )
 
@@ -20,7 +21,28 @@ TOO_MANY = "尝试次数过多，请稍后再试。"
 STAFF_USE_STAFF_LOGIN = "工作人员账号请从工作人员登录入口（/admin/login/）登录。"
 
 
-class PhoneField(forms.CharField):
+class TypedField(forms.CharField):
+    """A field for something people type from a card or an SMS: normalised before any check,
+    so that full-width digits, spaces and a pasted `123 456` pass the length checks too.
+    The browser's maxlength is left loose (`typed_length`) so that a paste is never cut."""
+
+    typed_length = 30
+
+    def normalise(self, value: str) -> str:
+        return normalise_typed(value)
+
+    def to_python(self, value: object) -> str:
+        return self.normalise(super().to_python(value))
+
+    def widget_attrs(self, widget: forms.Widget) -> dict:
+        attrs = super().widget_attrs(widget)
+        if "maxlength" in attrs:
+            attrs["maxlength"] = str(self.typed_length)
+        attrs.pop("minlength", None)
+        return attrs
+
+
+class PhoneField(TypedField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("label", "手机号")
         kwargs.setdefault("max_length", 20)
@@ -29,35 +51,43 @@ class PhoneField(forms.CharField):
             {"inputmode": "tel", "autocomplete": "tel", "placeholder": "请输入11位手机号"}
         )
 
+    def normalise(self, value: str) -> str:
+        return normalise_phone(value)
+
     def clean(self, value: str) -> str:
-        value = normalise_phone(super().clean(value))
+        value = super().clean(value)
         if value:
             validate_phone(value)
         return value
 
 
-class CodeField(forms.CharField):
+class CodeField(TypedField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("label", "手机验证码")
         kwargs.setdefault("max_length", 6)
         kwargs.setdefault("min_length", 6)
         kwargs.setdefault(
-            "error_messages", {"min_length": "验证码为6位数字。", "required": "请输入手机验证码。"}
+            "error_messages", {"min_length": "验证码为6位数字。", "max_length": "验证码为6位数字。",
+                               "required": "请输入手机验证码。"}
         )
+        kwargs.setdefault("help_text", f"验证码{settings.SMS_CODE_TTL_SECONDS // 60}分钟内有效。")
         super().__init__(**kwargs)
         self.widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": "6位数字"}
         )
 
 
-class IdNumberField(forms.CharField):
+class IdNumberField(TypedField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("label", "身份证号")
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
 
+    def normalise(self, value: str) -> str:
+        return normalise_id_number(value)
+
     def clean(self, value: str) -> str:
-        value = normalise_id_number(super().clean(value))
+        value = super().clean(value)
         if value:
             problem = id_number_problem(value)
             if problem:
@@ -130,14 +160,12 @@ class RegisterForm(CodeCheckMixin, forms.Form):
 
 
 def _login_limited(request: HttpRequest, phone: str) -> bool:
-    by_ip = is_ratelimited(
-        request, group="login-ip", key=lambda g, r: client_ip(r),
-        rate=settings.LOGIN_RATE_PER_IP, increment=True,
-    )
-    by_phone = is_ratelimited(
-        request, group="login-phone", key=lambda g, r: phone,
-        rate=settings.LOGIN_RATE_PER_PHONE, increment=True,
-    )
+    try:
+        by_ip = limits.exceeded("login-ip", client_ip(request), settings.LOGIN_RATE_PER_IP)
+        by_phone = limits.exceeded("login-phone", phone, settings.LOGIN_RATE_PER_PHONE)
+    except limits.Unavailable:
+        # Without the shared counters a login could be guessed without limit: refuse.
+        raise forms.ValidationError(limits.BUSY_LOGIN, code="busy") from None
     return by_ip or by_phone
 
 

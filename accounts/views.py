@@ -22,55 +22,11 @@ from .forms import (
     OldPhoneForm,
     PasswordLoginForm,
     RegisterForm,
-    SendCodeForm,
     StaffCodeForm,
     StaffLoginForm,
 )
 from .models import SmsCode, SmsMessage, User
-from .sms import CODE_SENT, send_code, send_sms_after_commit
-
-# How long a verified old-phone code lets the person choose a new phone.
-PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)
-SELF_PHONE_PURPOSES = {SmsCode.Purpose.CHANGE_OLD, SmsCode.Purpose.CANCEL}
-
-
-def _phone_change_step_ok(request: HttpRequest) -> bool:
-    stamp = request.session.get("phone_change_ok_at")
-    if not stamp:
-        return False
-    return timezone.now() - dt.datetime.fromisoformat(stamp) < PHONE_CHANGE_WINDOW
-
-
-def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
-    """Send a code for `purpose` to the phone the request names; (sent, message)."""
-    if purpose in SELF_PHONE_PURPOSES:
-        if not request.user.is_authenticated:
-            return False, "请先登录。"
-        phone = request.user.phone
-        deliver = True
-    else:
-        form = SendCodeForm(request.POST)
-        if not form.is_valid():
-            return False, form.errors["phone"][0]
-        phone = form.cleaned_data["phone"]
-        exists = User.objects.filter(phone=phone).exists()
-        if purpose == SmsCode.Purpose.REGISTER:
-            deliver = not exists
-        elif purpose == SmsCode.Purpose.LOGIN:
-            deliver = exists
-        elif purpose == SmsCode.Purpose.CHANGE_NEW:
-            if not request.user.is_authenticated or not _phone_change_step_ok(request):
-                return False, "请先验证原手机号。"
-            if exists:
-                return False, "该手机号已绑定其他账号，不能使用。"
-            deliver = True
-        else:
-            return False, "不支持的验证码类型。"
-    # Register and login answer the same whether or not the phone has an account.
-    problem = send_code(request, phone=phone, purpose=purpose, deliver=deliver)
-    if problem:
-        return False, problem
-    return True, CODE_SENT.format(minutes=settings.SMS_CODE_TTL_SECONDS // 60)
+from .sms import PHONE_CHANGE_WINDOW, deliver_code, phone_change_started, send_code, send_sms_after_commit
 
 
 @require_POST
@@ -164,7 +120,7 @@ def phone_change(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_change_new(request: HttpRequest) -> HttpResponse:
     """Step two: the new phone and its code."""
-    if not _phone_change_step_ok(request):
+    if not phone_change_started(request):
         messages.error(request, "请先验证原手机号。")
         return redirect("accounts:phone_change")
     context = {"section": "phone", "step": 2}

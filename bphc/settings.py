@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "filings",
     "registrations",
     "results",
+    "bphc.apps.BphcConfig",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://bphc")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache only: when Redis is away pages read the database and limits refuse (bphc/cache.py).
+    # Short socket timeouts, so that an unreachable Redis costs a page half a second, not a minute.
+    CACHES["default"]["BACKEND"] = "bphc.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": env.float("CACHE_TIMEOUT", default=0.5),
+         "socket_timeout": env.float("CACHE_TIMEOUT", default=0.5)}
+    )
+# Sessions are written to the database and read through the cache: while the cache is
+# away they come from the database alone (bphc/cache.py drops the cached copies when it
+# returns, since writes and logouts during the outage never reached them).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -157,8 +169,11 @@ SMS_TENCENT = {
     "SECRET_ID": env.str("SMS_TENCENT_SECRET_ID", default=""),
     "SECRET_KEY": env.str("SMS_TENCENT_SECRET_KEY", default=""),
     "SDK_APP_ID": env.str("SMS_TENCENT_SDK_APP_ID", default=""),
-    "TEMPLATE_ID": env.str("SMS_TENCENT_TEMPLATE_ID", default=""),
-    "TIMEOUT": env.float("SMS_TENCENT_TIMEOUT", default=5.0),
+    # One approved template per message: "code_login=1234567,registered=1234568,…"; the
+    # parameters of each are in accounts.sms.TEMPLATE_PARAMS order.
+    "TEMPLATES": env.dict("SMS_TENCENT_TEMPLATES", default={}),
+    # A code is sent inside the family's request: never hold it longer than 3 s.
+    "TIMEOUT": min(env.float("SMS_TENCENT_TIMEOUT", default=3.0), 3.0),
 }
 
 SMS_CODE_TTL_SECONDS = 5 * 60
@@ -166,6 +181,11 @@ SMS_CODE_MAX_ATTEMPTS = 5
 SMS_RESEND_SECONDS = 60
 SMS_DAILY_PER_PHONE = env.str("SMS_DAILY_PER_PHONE", default="10/d")
 SMS_DAILY_PER_IP = env.str("SMS_DAILY_PER_IP", default="60/d")
+SMS_DAILY_PER_BLOCK = env.str("SMS_DAILY_PER_BLOCK", default="300/d")
+SMS_DAILY_PER_STAFF_PHONE = env.str("SMS_DAILY_PER_STAFF_PHONE", default="20/d")
+SMS_BUDGET_PER_HOUR = env.str("SMS_BUDGET_PER_HOUR", default="3000/h")
+SMS_BUDGET_PER_DAY = env.str("SMS_BUDGET_PER_DAY", default="20000/d")
+SMS_BUDGET_ALERT_RATIO = 0.8
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="60/h")
 LOGIN_RATE_PER_PHONE = env.str("LOGIN_RATE_PER_PHONE", default="10/h")
 VERIFY_RATE_PER_USER = env.str("VERIFY_RATE_PER_USER", default="10/h")

@@ -6,9 +6,7 @@ import io
 import math
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,12 +18,11 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
-from django_ratelimit.core import is_ratelimited
 
 from accounts.audit import audit_record
 from accounts.forms import CodeField, IdNumberField
 from accounts.models import SmsCode
-from accounts.sms import SmsError, send_sms
+from accounts.sms import send_code
 from bphc.crypto import id_digest
 from bphc.masking import mask_phone
 from bphc.validators import id_number_problem, normalise_id_number
@@ -213,29 +210,12 @@ class CancelOnBehalfForm(forms.Form):
 # ---------------------------------------------------------------------------- the assisted SMS
 
 
-def _assist_cooldown_key(phone: str) -> str:
-    return f"sms:cooldown:{SmsCode.Purpose.ASSIST}:{phone}"
-
-
 def send_assist_code(request: HttpRequest, phone: str) -> str | None:
     """Send the consent code to the family's phone; None when sent, else the clerk's message.
 
-    Unlike accounts.sms.send_code there is no per-IP cap: every counter of the centre
-    shares one address, and the clerk is signed in. The per-phone daily cap still applies.
+    No per-IP cap: every counter of the centre shares one address, and the clerk is signed in.
     """
-    if not cache.add(_assist_cooldown_key(phone), 1, timeout=settings.SMS_RESEND_SECONDS):
-        return f"验证码已发送，请{settings.SMS_RESEND_SECONDS}秒后再重新获取。"
-    if is_ratelimited(request, group="sms-phone", key=lambda g, r: phone, rate=settings.SMS_DAILY_PER_PHONE,
-                      increment=True):
-        return "该手机号今日获取验证码次数已达上限，请改为核验身份证原件及备案通知单原件后办理，或明天再试。"
-    row, code = SmsCode.issue(phone=phone, purpose=SmsCode.Purpose.ASSIST)
-    try:
-        send_sms(phone, "code_assist", {"code": code, "minutes": settings.SMS_CODE_TTL_SECONDS // 60})
-    except SmsError:
-        row.delete()
-        cache.delete(_assist_cooldown_key(phone))
-        return "短信发送失败，请稍后再试。"
-    return None
+    return send_code(request, phone=phone, purpose=SmsCode.Purpose.ASSIST, per_ip_cap=False)
 
 
 # ---------------------------------------------------------------------------- the chart
