@@ -2,9 +2,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +13,7 @@ from django.views.decorators.http import require_POST
 
 from bphc.admin import has_second_factor, mark_second_factor
 from bphc.http import safe_next
-from bphc.masking import mask_phone
 
-from .audit import audit_record
 from .forms import (
     CodeLoginForm,
     NewPhoneForm,
@@ -27,7 +25,8 @@ from .forms import (
     StaffLoginForm,
 )
 from .models import SmsCode, SmsMessage, User
-from .sms import CODE_SENT, send_code, send_sms_after_commit
+from .services import phone_problem, user_change_phone
+from .sms import CODE_SENT, send_code
 
 # How long a verified old-phone code lets the person choose a new phone.
 PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)
@@ -55,14 +54,21 @@ def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
         phone = form.cleaned_data["phone"]
         exists = User.objects.filter(phone=phone).exists()
         if purpose == SmsCode.Purpose.REGISTER:
-            deliver = not exists
+            # Sent whether or not the phone has an account: both answers cost the same, and
+            # only the phone's holder, with the code, learns that it is registered.
+            deliver = True
+        elif purpose == SmsCode.Purpose.RESET:
+            # Never to a staff phone: a reset by SMS alone would give both staff factors
+            # to whoever holds the phone.
+            deliver = User.objects.filter(phone=phone, is_active=True, is_staff=False).exists()
         elif purpose == SmsCode.Purpose.LOGIN:
             deliver = exists
         elif purpose == SmsCode.Purpose.CHANGE_NEW:
             if not request.user.is_authenticated or not _phone_change_step_ok(request):
                 return False, "请先验证原手机号。"
-            if exists:
-                return False, "该手机号已绑定其他账号，不能使用。"
+            problem = phone_problem(phone, request.user)
+            if problem:
+                return False, problem
             deliver = True
         else:
             return False, "不支持的验证码类型。"
@@ -174,22 +180,17 @@ def phone_change_new(request: HttpRequest) -> HttpResponse:
 
     form = NewPhoneForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        old_phone = user.phone
-        with transaction.atomic():
-            user.phone = form.cleaned_data["phone"]
-            user.save(update_fields=["phone"])
-            audit_record(
-                actor=user, action="修改手机号", target=user, reason="本人在个人中心修改",
-                details={"old": mask_phone(old_phone), "new": mask_phone(user.phone)},
-            )
-            send_sms_after_commit(
-                old_phone, "phone_changed",
-                {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(user.phone)},
-            )
-        request.session.pop("phone_change_ok_at", None)
-        messages.success(request, "手机号已修改，请使用新手机号登录。")
-        return redirect("accounts:center")
+        try:
+            user_change_phone(user=request.user, new_phone=form.cleaned_data["phone"], actor=request.user,
+                              reason="本人在个人中心修改")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            # The account's other sessions ended with the phone; this one carries on.
+            update_session_auth_hash(request, request.user)
+            request.session.pop("phone_change_ok_at", None)
+            messages.success(request, "手机号已修改，请使用新手机号登录。")
+            return redirect("accounts:center")
     context["form"] = form
     return render(request, "accounts/phone_change.html", context, status=400 if form.errors else 200)
 
