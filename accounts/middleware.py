@@ -4,13 +4,13 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
-STAFF_SEEN_KEY = "staff_seen_at"
-# The stamp is rewritten at most this often, so a busy clerk does not cost a session
-# write on every click.
+# The last-seen stamp lives in the shared cache, keyed by session: a session write (a
+# database query) on a clerk's every click would cost more than the check is worth.
 STAMP_EVERY_SECONDS = 60
 IDLE_SIGNED_OUT = "您已较长时间未操作，为保护家庭信息已自动退出，请重新登录。"
 
@@ -25,10 +25,12 @@ class StaffIdleTimeout:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             now = int(time.time())
-            seen = request.session.get(STAFF_SEEN_KEY)
+            key = f"staff-seen:{request.session.session_key}"
+            seen = cache.get(key)
             if seen is not None and now - seen > settings.STAFF_IDLE_TIMEOUT_SECONDS:
+                cache.delete(key)
                 logout(request)
                 messages.info(request, IDLE_SIGNED_OUT)
             elif seen is None or now - seen >= STAMP_EVERY_SECONDS:
-                request.session[STAFF_SEEN_KEY] = now
+                cache.set(key, now, timeout=settings.SESSION_COOKIE_AGE)
         return self.get_response(request)
