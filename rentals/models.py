@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -224,6 +224,3 @@ def _range_text(low: Decimal, high: Decimal) -> str:
 def _num(value: Decimal) -> str:
     return f"{value.normalize():f}" if value is not None else ""
 
-
-def free_units_q() -> Q:
-    return Q(taken=False)
