@@ -39,9 +39,9 @@ def _same_target(registration: Registration, project: Project, unit_type: str | 
     return registration.project_id == project.pk and registration.unit_type == unit_type
 
 
-def blocking_registration(*, filing: Filing, project: Project) -> Registration | None:
+def blocking_registration(*, filing: Filing, plan_id: int) -> Registration | None:
     """The active registration that blocks `filing` in the plan: its own first, else the applicant's."""
-    rows = list(Registration.objects.active_in_plan(filing, project.plan_id))
+    rows = list(Registration.objects.active_in_plan(filing, plan_id).select_related("project", "unit"))
     return next((r for r in rows if r.filing_id == filing.pk), rows[0] if rows else None)
 
 
@@ -83,7 +83,7 @@ def registration_create(
     except IntegrityError:
         # Another request of the same family or applicant (or for the same unit) committed
         # first. The whole transaction, unit claim included, has been rolled back.
-        mine = blocking_registration(filing=filing, project=project)
+        mine = blocking_registration(filing=filing, plan_id=project.plan_id)
         if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
             return mine, False
         if mine is not None:
@@ -106,7 +106,7 @@ def refusal_flags(*, filing: Filing, existing: Registration | None) -> dict[str,
 def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent, offered, now):
     """registration_create's body, inside its transaction; IntegrityError escapes to it."""
     plan = project.plan
-    existing = blocking_registration(filing=filing, project=project)
+    existing = blocking_registration(filing=filing, plan_id=project.plan_id)
     if is_repeat(filing=filing, existing=existing, project=project, unit_type=unit_type, unit=unit):
         return existing, False
     if unit is not None:
@@ -124,7 +124,7 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
         unit_type = unit.unit_type
         claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
         if claimed != 1:
-            mine = blocking_registration(filing=filing, project=project)
+            mine = blocking_registration(filing=filing, plan_id=project.plan_id)
             if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
                 return mine, False
             raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE)

@@ -84,7 +84,7 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
 def _register_page(request, filing, project, offered, choosable, context) -> HttpResponse:
     """Before registering: the family's own registration, the refusals, the choice of 套型, or the 告知书."""
     unit_type, unit = context["unit_type"], context["unit"]
-    existing = blocking_registration(filing=filing, project=project)
+    existing = blocking_registration(filing=filing, plan_id=project.plan_id)
     if is_repeat(filing=filing, existing=existing, project=project, unit_type=unit_type, unit=unit):
         # Back after registering: the family's own registration, not a refusal about its own flat.
         return redirect("registrations:success", pk=existing.pk)

@@ -38,7 +38,7 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
     chosen = form.chosen()
     shown = [p for p in rows if _matches(p, **chosen)]
     context = {"plan": plan, "projects": shown, "total": len(rows), "form": form,
-               "query": urlencode(chosen)}
+               "query": urlencode(chosen), "unit_types": {o.unit_type for p in rows for o in p.offers.all()}}
     return render(request, "rentals/projects.html", context, status=400 if form.errors else 200)
 
 
@@ -50,6 +50,7 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
         return refusal
     offers = project.offer_list()
     context = {"project": project, "plan": project.plan, "offers": offers, "now": timezone.now(),
+               "offer_types": [o.unit_type for o in offers],
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
