@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "bphc.middleware.MethodNotAllowedPage",
+    "bphc.middleware.NoStoreWhenSignedIn",
 ]
 
 # The benchmark's floor endpoints and their table (bench/); never on in production.

@@ -5,6 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
 
 from accounts.views import deliver_code
 from bphc.gating import family_filing, gate
@@ -208,6 +210,13 @@ def cancel(request: HttpRequest) -> HttpResponse:
     return render(request, "registrations/cancel.html", context, status=400 if form.errors else 200)
 
 
+# A check code is 8 of 32 characters (10^12 values): at this rate guessing one takes longer
+# than any plan lasts, while a clerk checking receipts at a counter never meets the limit.
+VERIFY_RATE = "20/m"
+
+
+@never_cache
+@ratelimit(key="ip", rate=VERIFY_RATE, block=True)
 def verify(request: HttpRequest, number: str, check_code: str) -> HttpResponse:
     """Public: is this receipt genuine? Shows nothing beyond what the receipt itself shows."""
     registration = (
