@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "guide",
 ]
 
 MIDDLEWARE = [
@@ -221,3 +222,6 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The hotline the 帮助 page shows (the places and hours are kept by staff in the admin).
+BPHC_HOTLINE = env.str("BPHC_HOTLINE", default="")

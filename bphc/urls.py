@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from guide import views as guide_views
 
 from . import views
 
@@ -13,6 +14,7 @@ admin.site.index_title = "业务管理"
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
+    path("help/", guide_views.help_page, name="help"),
     path("accounts/", include("accounts.urls")),
     path("gzf/", include("rentals.urls")),
     path("filing/", include("filings.urls")),
