@@ -7,10 +7,6 @@ from guide import views as guide_views
 
 from . import views
 
-admin.site.site_header = "北京保障房中心 · 公租房登记管理"
-admin.site.site_title = "公租房登记管理"
-admin.site.index_title = "业务管理"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
@@ -19,6 +15,7 @@ urlpatterns = [
     path("gzf/", include("rentals.urls")),
     path("filing/", include("filings.urls")),
     path("", include("registrations.urls")),
+    path("gongshi/", include("results.urls")),
     path("dev/sms/", account_views.dev_sms, name="dev_sms"),
     # Before the admin's own URLs: staff sign in with a password and an SMS code.
     path("admin/login/", account_views.staff_login, name="staff_login"),

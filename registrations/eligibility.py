@@ -37,10 +37,15 @@ PERSON_REGISTERED_MESSAGE = (
     "申请人（同一身份证号）已通过另一个备案在本计划中登记，本计划每人限登记一次。如有疑问，请联系保障房中心。"
 )
 UNIT_TAKEN_MESSAGE = "该房源已被其他家庭登记，请选择其他房源。"
+FROZEN = "frozen"
 
 
 def _when(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
+
+
+def frozen_message(plan: Plan) -> str:
+    return f"本计划的登记名单已于{_when(plan.frozen_at)}冻结并用于排序，不能再登记或取消登记。"
 
 
 def refusals(
@@ -69,6 +74,8 @@ def refusals(
         reasons.append(Refusal(NOT_OPEN_YET, f"本计划尚未开始登记，登记开始时间为{_when(plan.opens_at)}。"))
     elif state == Plan.State.CLOSED:
         reasons.append(Refusal(CLOSED, f"本计划登记已于{_when(plan.closes_at)}截止，不能再登记。"))
+    if plan.is_frozen:
+        reasons.append(Refusal(FROZEN, frozen_message(plan)))
 
     if not filing.is_valid_on(timezone.localdate(now)):
         reasons.append(Refusal(

@@ -13,7 +13,7 @@ from registrations.services import blocking_registration, refusal_flags
 register = template.Library()
 
 # Said elsewhere on the page (the plan's state) or asked only when a unit is chosen.
-NOT_ABOUT_THE_FAMILY = {eligibility.NOT_OPEN_YET, eligibility.CLOSED, eligibility.UNIT_REQUIRED}
+NOT_ABOUT_THE_FAMILY = {eligibility.NOT_OPEN_YET, eligibility.CLOSED, eligibility.FROZEN, eligibility.UNIT_REQUIRED}
 
 
 @register.simple_tag(takes_context=True)
