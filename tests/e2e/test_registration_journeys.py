@@ -113,11 +113,15 @@ def test_quick_plan_choose_read_the_notice_register_and_the_three_ways_on(page: 
     expect(page.get_by_role("main")).to_contain_text(registration.number)
     visit_check(page)
     page.go_back()
+    # Issue 14 item 13: 继续选择项目 leads to the plan list, not back into this plan.
     page.get_by_role("link", name="继续选择项目").click()
-    expect(page.get_by_role("heading", name=registration.plan.name)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/gzf/plans/$"))
+    expect(page.get_by_text(registration.plan.name).first).to_be_visible()
     visit_check(page)
 
     # Journey 10: one registration per family per plan, said before any unit type is chosen.
+    page.goto(f"/gzf/plans/{registration.plan_id}/")
+    expect(page.get_by_role("status", name="您的登记情况")).to_contain_text("您已登记本计划")
     page.get_by_role("link", name="去登记").click()
     page.get_by_role("link", name="立即登记").click()
     expect(page.get_by_role("heading", name="登记失败")).to_be_visible()
