@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "guide",
     "results",
     "bphc.apps.BphcConfig",
 ]
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "bphc.middleware.MethodNotAllowedPage",
+    "bphc.middleware.NoStoreWhenSignedIn",
 ]
 
 # The benchmark's floor endpoints and their table (bench/); never on in production.
@@ -249,3 +251,6 @@ STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The hotline the 帮助 page shows (the places and hours are kept by staff in the admin).
+BPHC_HOTLINE = env.str("BPHC_HOTLINE", default="")

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditLog, SmsMessage, User
-from tests.clerks.conftest import CLERK, AUDITOR, client_for, staff
+from tests.clerks.conftest import AUDITOR, CLERK, client_for, staff
 from tests.conftest import PASSWORD, last_code
 
 from .test_pages import PRODUCTION, _manage
