@@ -142,11 +142,14 @@ def _cooldown_key(phone: str, purpose: str) -> str:
     return f"sms:cooldown:{purpose}:{phone}"
 
 
-def send_code(request: HttpRequest, *, phone: str, purpose: str, deliver: bool = True) -> str | None:
+def send_code(
+    request: HttpRequest, *, phone: str, purpose: str, deliver: bool = True, per_ip_cap: bool = True,
+) -> str | None:
     """Issue and send a code; return None on success, else the message to show.
 
     `deliver=False` goes through every limit and answers the same but sends nothing,
-    so that a caller can hide whether a phone has an account.
+    so that a caller can hide whether a phone has an account. `per_ip_cap=False` is for a
+    signed-in clerk's counter, where every desk of the centre shares one address.
     """
     # cache.add is atomic on every backend we use, so two quick presses send one code.
     if not cache.add(_cooldown_key(phone, purpose), 1, timeout=settings.SMS_RESEND_SECONDS):
@@ -156,7 +159,7 @@ def send_code(request: HttpRequest, *, phone: str, purpose: str, deliver: bool =
         request, group="sms-phone", key=lambda g, r: phone,
         rate=settings.SMS_DAILY_PER_PHONE, increment=True,
     )
-    by_ip = is_ratelimited(
+    by_ip = per_ip_cap and is_ratelimited(
         request, group="sms-ip", key=lambda g, r: client_ip(r),
         rate=settings.SMS_DAILY_PER_IP, increment=True,
     )

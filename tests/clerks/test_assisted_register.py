@@ -150,13 +150,16 @@ class TestSameRules:
         response = choose(clerk_client, project, unit_type="一居室")
         assert response.status_code == 400
         assert "行政区域限制：本计划仅限备案区为海淀区的家庭登记，您的备案区为朝阳区。" in text(response)
-        assert not Registration.objects.exists() and not AuditLog.objects.exists()
+        # Only the ID check itself is audited (issue 12 item 2); the refused choice writes nothing.
+        assert not Registration.objects.exists()
+        assert list(AuditLog.objects.values_list("action", flat=True)) == ["现场核对身份证号"]
 
     def test_a_unit_type_the_family_is_not_qualified_for_is_refused(self, clerk_client, walk_in_no_phone,
                                                                      quick_project):
         lookup(clerk_client, "GLH2026009002", walk_in_no_phone.id_number)
         page = text(clerk_client.get(CHOOSE, {"plan": quick_project.plan_id, "project": quick_project.pk}))
-        assert "三居室（不在该家庭的可选套型内）" in page
+        # Issue 14 item 9: the picker offers only what the family may register for.
+        assert '<option value="一居室">' in page and '<option value="三居室">' not in page
         response = choose(clerk_client, quick_project, unit_type="三居室")
         assert "套型资格不符" in text(response)
         assert not Registration.objects.exists()
@@ -321,6 +324,8 @@ def test_a_clerk_finds_a_familys_registrations_by_the_whole_id_number(clerk_clie
                                   acknowledged=True, channel=Registration.Channel.ASSISTED, clerk=clerk, consent="x")
     other, _ = registration_create(filing=family.filing, actor=family, project=quick_project, unit_type="一居室",
                                    acknowledged=True)
-    page = text(clerk_client.get("/admin/registrations/registration/", {"q": walk_in_no_phone.id_number}))
+    # Issue 12 items 2 and 10: by POST, so the number stays out of the address and the logs.
+    page = text(clerk_client.post("/admin/registrations/registration/find/", {"q": walk_in_no_phone.id_number},
+                                  follow=True))
     assert mine.number in page and other.number not in page
     assert walk_in_no_phone.masked_id_number in page

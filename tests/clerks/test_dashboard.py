@@ -146,7 +146,7 @@ def test_the_chart_scale_has_whole_gridlines_and_bars_in_proportion(peak, top):
 
     from django.utils import timezone
 
-    from registrations.admin import hourly_chart
+    from registrations.charts import hourly_chart
     from registrations.stats import Hour
 
     start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
