@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from bphc.masking import mask_phone
 from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
@@ -147,14 +148,51 @@ class UserAdmin(FamilySearchAdmin, BaseUserAdmin):
                                 status=400 if form.errors else 200)
 
 
+# The details' keys as an auditor reads them; an unknown key shows as it is.
+DETAIL_LABELS = {
+    "rows": "行数", "format": "格式", "file": "文件", "full_id": "完整身份证号", "old": "原值", "new": "新值",
+    "id_checked": "已核验身份证原件", "matches": "身份证号一致", "page": "页面", "by": "查找方式", "term": "查找内容",
+    "os_user": "操作系统用户", "command": "命令", "encoding": "编码",
+}
+REASON_CHARS = 40
+
+
+def _detail_value(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_detail_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_detail_value(v) for v in value)
+    return str(value)
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_label", "action", "target_repr", "reason")
+    list_display = ("created_at", "actor_label", "action", "target_repr", "reason_short")
     # actor_label rather than the actor FK: it also names the operators' command-line runs.
     list_filter = ("action", "actor_label", "created_at")
     search_fields = ("actor_label", "action", "target_repr", "target_id", "reason")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    fields = ("created_at", "actor", "actor_label", "action", "target_type", "target_id", "target_repr", "reason",
+              "details_display")
+    readonly_fields = fields
+
+    @admin.display(description="原因")
+    def reason_short(self, obj: AuditLog) -> str:
+        # The whole reason is on the row's page and in the cell's tooltip.
+        if len(obj.reason) <= REASON_CHARS:
+            return obj.reason
+        return format_html('<span title="{}">{}…</span>', obj.reason, obj.reason[:REASON_CHARS])
+
+    @admin.display(description="详情")
+    def details_display(self, obj: AuditLog) -> str:
+        if not obj.details:
+            return "—"
+        return format_html_join(
+            "", "<div><strong>{}</strong>：{}</div>",
+            ((DETAIL_LABELS.get(k, k), _detail_value(v)) for k, v in obj.details.items()),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -198,4 +198,5 @@ class AuditLog(models.Model):
         verbose_name_plural = "审计日志"
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"
+        # Beijing time, like the 时间 column: the admin's titles and breadcrumbs use this.
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"
