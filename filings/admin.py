@@ -82,10 +82,8 @@ class FilingAdmin(FamilySearchAdmin, admin.ModelAdmin):
     change_form_template = "admin/filings/filing/change_form.html"
     # Family size, category and unit types share a column, so that at 1280 px the list
     # shows its last columns (status, validity, account) without scrolling sideways.
-    list_display = (
-        "filing_no", "applicant_name", "masked_id_display", "district", "family_display", "status",
-        "valid_until", "account_display",
-    )
+    list_display = ("filing_no", "applicant_name", "masked_id_display", "family_display", "status_display",
+                    "account_display")
     list_filter = ("district", "category", "status")
     search_fields = ("filing_no", "applicant_name")
     search_help_text = "按备案编号或申请人姓名查找；按身份证号或手机号请用上方的“查找家庭”。"
@@ -116,9 +114,13 @@ class FilingAdmin(FamilySearchAdmin, admin.ModelAdmin):
     def account_display(self, obj: Filing) -> str:
         return obj.account.masked_phone if obj.account_id else "未绑定"
 
-    @admin.display(description="人数 · 类别 · 可选套型")
+    @admin.display(description="备案区 · 人数 · 类别 · 可选套型", ordering="district")
     def family_display(self, obj: Filing) -> str:
-        return f"{obj.family_size}人 · {obj.category} · {obj.unit_types_text or '无'}"
+        return f"{obj.district} · {obj.family_size}人 · {obj.category} · {obj.unit_types_text or '无'}"
+
+    @admin.display(description="状态（有效期至）", ordering="valid_until")
+    def status_display(self, obj: Filing) -> str:
+        return f"{obj.get_status_display()}（{obj.valid_until:%Y-%m-%d}）"
 
     @admin.display(description="可选套型")
     def unit_types_text(self, obj: Filing) -> str:
