@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "results",
 ]
 
 MIDDLEWARE = [
