@@ -25,7 +25,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("filings", "0002_filing_id_digest_alter_filing_id_number"),
+        ("filings", "0003_filing_filing_year"),
         ("registrations", "0002_staff_roles"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
