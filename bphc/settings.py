@@ -194,6 +194,10 @@ LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="300/h")
 LOGIN_RATE_PER_PHONE = env.str("LOGIN_RATE_PER_PHONE", default="10/h")
 VERIFY_RATE_PER_USER = env.str("VERIFY_RATE_PER_USER", default="10/h")
 VERIFY_RATE_PER_IP = env.str("VERIFY_RATE_PER_IP", default="60/h")
+# Staff searches for a family by whole ID number or phone, and the counter's ID check, per
+# staff member: a counter serves a family every few minutes, while recovering one masked
+# number takes about 1,500 tries (25 hours at this rate, each one in the audit log).
+STAFF_SEARCH_RATE = env.str("STAFF_SEARCH_RATE", default="60/h")
 
 RATELIMIT_VIEW = "bphc.views.ratelimited"
 RATELIMIT_IP_META_KEY = "bphc.http.client_ip"
