@@ -30,6 +30,7 @@ from bphc.crypto import id_digest
 from bphc.masking import mask_phone
 from bphc.validators import id_number_problem, normalise_id_number
 from filings.models import Filing, normalise_filing_no
+from notifications.admin import NotificationInline
 from rentals.models import Plan, Project, Unit
 
 from . import eligibility
@@ -297,6 +298,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # the count over an opening rush's rows on every page view is wasted work
+    inlines = [NotificationInline]
 
     class Media:
         css = {"all": ["css/admin_dashboard.css"]}
