@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from bphc.masking import mask_phone
 from rentals.models import Plan
 
 
@@ -60,7 +61,7 @@ class Notification(models.Model):
         permissions = [("resend_notification", "可重新发送失败的短信通知")]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} → {self.phone[:3]}****{self.phone[-4:]}"
+        return f"{self.get_purpose_display()} → {mask_phone(self.phone)}"
 
 
 class PlanReminder(models.Model):
