@@ -6,10 +6,6 @@ from accounts import views as account_views
 
 from . import views
 
-admin.site.site_header = "北京保障房中心 · 公租房登记管理"
-admin.site.site_title = "公租房登记管理"
-admin.site.index_title = "业务管理"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
