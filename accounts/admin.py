@@ -11,11 +11,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from bphc.masking import mask_phone
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 
 from .audit import audit_record
 from .forms import PhoneField
 from .models import AuditLog, User
-from .sms import send_sms_after_commit
 
 PHONE_IN_USE = "该手机号已绑定其他账号，不能使用。"
 
@@ -113,9 +114,9 @@ class UserAdmin(BaseUserAdmin):
                         reason=form.cleaned_data["reason"],
                         details={"old": mask_phone(old_phone), "new": mask_phone(new_phone), "id_checked": True},
                     )
-                    send_sms_after_commit(old_phone, "phone_changed", {
-                        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(new_phone),
-                    })
+                    notification_enqueue(phone=old_phone, purpose=Notification.Purpose.PHONE_CHANGED, about=account,
+                                         params={"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+                                                 "new_phone": mask_phone(new_phone)})
             except IntegrityError:
                 # Another account took the phone between the check and the write.
                 form.add_error("phone", PHONE_IN_USE)

@@ -11,7 +11,6 @@ import urllib.request
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django_ratelimit.core import is_ratelimited
@@ -121,18 +120,6 @@ def send_sms(phone: str, template: str, context: dict | None = None, params: lis
     text = render_sms(template, context)
     backend = BACKENDS[settings.SMS_BACKEND]()
     backend.send(phone, text, params if params is not None else [str(v) for v in context.values()])
-
-
-def send_sms_after_commit(phone: str, template: str, context: dict | None = None) -> None:
-    """Send a notice once the surrounding transaction commits; a failure is only logged."""
-
-    def _send() -> None:
-        try:
-            send_sms(phone, template, context)
-        except SmsError:
-            log.warning("Notice %s to %s was not sent", template, mask_phone(phone))
-
-    transaction.on_commit(_send)
 
 
 CODE_SENT = "验证码已发送，请查收短信。{minutes}分钟内有效。"

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from bphc.admin import has_second_factor, mark_second_factor
 from bphc.http import safe_next
 from bphc.masking import mask_phone
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 
 from .audit import audit_record
 from .forms import (
@@ -27,7 +29,7 @@ from .forms import (
     StaffLoginForm,
 )
 from .models import SmsCode, SmsMessage, User
-from .sms import CODE_SENT, send_code, send_sms_after_commit
+from .sms import CODE_SENT, send_code
 
 # How long a verified old-phone code lets the person choose a new phone.
 PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)
@@ -183,9 +185,9 @@ def phone_change_new(request: HttpRequest) -> HttpResponse:
                 actor=user, action="修改手机号", target=user, reason="本人在个人中心修改",
                 details={"old": mask_phone(old_phone), "new": mask_phone(user.phone)},
             )
-            send_sms_after_commit(
-                old_phone, "phone_changed",
-                {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(user.phone)},
+            notification_enqueue(
+                phone=old_phone, purpose=Notification.Purpose.PHONE_CHANGED, about=user,
+                params={"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(user.phone)},
             )
         request.session.pop("phone_change_ok_at", None)
         messages.success(request, "手机号已修改，请使用新手机号登录。")
