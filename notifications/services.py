@@ -21,9 +21,10 @@ log = logging.getLogger("bphc.notifications")
 
 
 def notification_enqueue(*, phone: str, purpose: str, params: dict, about: models.Model | None = None) -> Notification:
-    """Write the notification and its delivery job in the caller's transaction.
+    """Write the notification and its delivery job in the caller's transaction (call it inside one).
 
-    Roll the caller back and both are gone; commit it and a worker sends the text.
+    Roll the caller back and both are gone; commit it and a worker sends the text. No savepoint
+    of its own: two INSERTs are all it adds to a registration.
     """
     from .tasks import deliver
 
@@ -33,10 +34,9 @@ def notification_enqueue(*, phone: str, purpose: str, params: dict, about: model
         about_type=ContentType.objects.get_for_model(about) if about is not None else None,
         about_id=about.pk if about is not None else None,
     )
-    with transaction.atomic():
-        job = deliver.enqueue(str(notification.pk))
-        notification.job_id = job.id
-        notification.save(force_insert=True)
+    job = deliver.enqueue(str(notification.pk))
+    notification.job_id = job.id
+    notification.save(force_insert=True)
     return notification
 
 
