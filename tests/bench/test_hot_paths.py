@@ -1,7 +1,6 @@
 """The rush's hot paths keep the query counts the bench measured (bench/README.md)."""
 
 import pytest
-
 from django.contrib.contenttypes.models import ContentType
 
 from registrations.models import Registration
