@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "results",
     "django_tasks",
     "django_tasks_db",
     "notifications",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("gzf/", include("rentals.urls")),
     path("filing/", include("filings.urls")),
     path("", include("registrations.urls")),
+    path("gongshi/", include("results.urls")),
     path("notifications/", include("notifications.urls")),
     path("dev/sms/", account_views.dev_sms, name="dev_sms"),
     # Before the admin's own URLs: staff sign in with a password and an SMS code.

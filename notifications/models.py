@@ -26,6 +26,7 @@ class Notification(models.Model):
         CANCELLED = "cancelled", "取消登记"
         PHONE_CHANGED = "phone_changed", "手机号变更"
         PLAN_OPENED = "plan_opened", "开放登记提醒"
+        RESULTS_PUBLISHED = "results_published", "排序结果公示"
 
     # A UUID made before the insert, so the delivery job can be enqueued first and its id
     # written with the row: one INSERT each, no UPDATE on the registration's hot path.

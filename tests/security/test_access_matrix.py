@@ -72,6 +72,18 @@ MATRIX = {
         "/admin/registrations/registration/dashboard/{plan}/", "302 302 302 302 403 200 200 302 302"),
     "admin:registrations_export": (
         "/admin/registrations/registration/dashboard/{plan}/export.xlsx", "302 302 302 302 403 200 403 302 302"),
+    # The 公示 and its files are public; the admin's three steps are POST only.
+    "results:public": ("/gongshi/{code}/", "200 200 200 200 200 200 200 200 200"),
+    "results:list": ("/gongshi/{code}/list.csv", "200 200 200 200 200 200 200 200 200"),
+    "results:order": ("/gongshi/{code}/{draw}/order.csv", "200 200 200 200 200 200 200 200 200"),
+    "results:draw": ("/gongshi/{code}/{draw}/draw.txt", "200 200 200 200 200 200 200 200 200"),
+    "results:verify_script": ("/gongshi/{code}/verify_draw.py", "200 200 200 200 200 200 200 200 200"),
+    "admin:results_resultplan_freeze": (
+        "/admin/results/resultplan/{quick_plan}/freeze/", "302 302 302 302 405 405 405 302 302"),
+    "admin:results_resultplan_draw": (
+        "/admin/results/resultplan/{quick_plan}/draw/", "302 302 302 302 405 405 405 302 302"),
+    "admin:results_resultplan_publish": (
+        "/admin/results/resultplan/{quick_plan}/publish/", "302 302 302 302 405 405 405 302 302"),
 }
 
 # The admin's own generic views are covered by the changelists above.
@@ -119,7 +131,9 @@ def world(make_user):
     units = make_units(project, 3)
     reg_a, _ = registration_create(filing=people["family_a"].filing, actor=people["family_a"], project=project,
                                    unit=units[0], acknowledged=True)
-    values = {"plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
+    drawn = _drawn_plan(people["manager"])
+    values = {"code": drawn.plan.code, "draw": drawn.pk, "quick_plan": drawn.plan_id,
+              "plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
               "number_a": reg_a.number, "check_a": reg_a.check_code, "family_a": people["family_a"].pk}
     clients = {"stranger": Client()}
     for key, user in people.items():
@@ -132,6 +146,19 @@ def world(make_user):
     clients["staff_no_2fa"] = Client()
     clients["staff_no_2fa"].force_login(people["clerk"])
     return clients, values
+
+
+def _drawn_plan(manager):
+    """A closed quick plan, frozen, ordered and published: its 公示 exists."""
+    from results.services import draw_run, plan_freeze, results_publish
+    from tests.results.conftest import close
+
+    plan = close(make_plan("AM-Q"))
+    make_project(plan, "XM-AM-Q")
+    plan_freeze(plan=plan, actor=manager)
+    draw = draw_run(plan=plan, actor=manager)
+    results_publish(plan=plan, actor=manager)
+    return draw
 
 
 def _through_the_family_forms(clerk) -> Client:
