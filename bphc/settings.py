@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "guide",
     "results",
     "bphc.apps.BphcConfig",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +181,15 @@ SMS_TENCENT = {
     # A code is sent inside the family's request: never hold it longer than 3 s.
     "TIMEOUT": min(env.float("SMS_TENCENT_TIMEOUT", default=3.0), 3.0),
 }
+
+# Notices (not codes) go through django-tasks' database backend: a job is a row written in
+# the transaction of the change it reports; `manage.py db_worker` sends (README, "Workers").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+NOTIFICATION_MAX_ATTEMPTS = 5
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=120)
+# How long a worker may take to send one message before another may try it (well over the
+# provider timeout): what a worker killed mid-send delays its message by.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=60)
 
 SMS_CODE_TTL_SECONDS = 5 * 60
 SMS_CODE_MAX_ATTEMPTS = 5

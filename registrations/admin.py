@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
+from notifications.admin import NotificationInline
 
 from . import admin_views as views
 from .models import Registration
@@ -34,6 +35,7 @@ class RegistrationAdmin(FamilySearchAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # the count over an opening rush's rows on every page view is wasted work
+    inlines = [NotificationInline]
     fieldsets = (
         (None, {"fields": ("number", "check_code", "status")}),
         ("家庭", {"fields": ("filing_link", "applicant", "masked_id")}),

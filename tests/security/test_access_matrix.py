@@ -45,6 +45,9 @@ MATRIX = {
     "registrations:print_pdf": ("/registrations/print.pdf?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
     "registrations:cancel": ("/registrations/cancel/?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
     "registrations:verify": ("/verify/{number_a}/{check_a}/", "200 200 200 200 200 200 200 200 200"),
+    "notifications:plan_reminder": ("/notifications/plans/{plan}/remind/", "405 405 405 405 405 405 405 405 405"),
+    "admin:notifications_notification_changelist": (
+        "/admin/notifications/notification/", "302 302 302 302 200 403 200 302 302"),
     "dev_sms": ("/dev/sms/", "404 404 404 404 404 404 404 404 404"),
     "staff_login": ("/admin/login/", "200 200 200 200 302 302 302 200 200"),
     "admin:index": ("/admin/", "302 302 302 302 200 200 200 302 302"),
