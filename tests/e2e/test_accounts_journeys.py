@@ -261,3 +261,25 @@ def test_the_login_form_works_with_the_keyboard_alone(page: Page, make_user):
     keys.type(last_code(PHONE))
     keys.press("Enter")
     expect(page).to_have_url(CENTRE)
+
+
+def test_a_person_who_forgot_the_password_resets_it_by_sms_and_signs_in(page: Page, make_user):
+    make_user(PHONE)
+    page.goto("/accounts/login/?tab=password")
+    page.get_by_role("link", name="忘记密码？用短信验证码重设").click()
+    expect(page.get_by_role("heading", name="忘记密码")).to_be_visible()
+    visit_check(page)
+
+    page.get_by_label("手机号").fill(PHONE)
+    code = request_code(page, PHONE)
+    page.get_by_label("手机验证码").fill(code)
+    page.get_by_role("textbox", name="新密码", exact=True).fill("xin-mima-2026")
+    page.get_by_label("确认新密码").fill("xin-mima-2026")
+    page.get_by_role("button", name="重设密码").click()
+    expect(page.get_by_text("密码已重设，请使用新密码登录。")).to_be_visible()
+    visit_check(page)
+
+    page.get_by_label("手机号").fill(PHONE)
+    page.get_by_label("密码").fill("xin-mima-2026")
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(CENTRE)
