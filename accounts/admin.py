@@ -1,56 +1,19 @@
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import path
 
 from bphc.masking import mask_phone
 
-from .audit import audit_record
-from .forms import PhoneField
+from . import admin_views
 from .models import AuditLog, User
-from .sms import send_sms_after_commit
-
-PHONE_IN_USE = "该手机号已绑定其他账号，不能使用。"
 
 
 class UserCreationForm(BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("phone", "name")
-
-
-class OnsitePhoneForm(forms.Form):
-    """A clerk's change of an account's phone at the counter, after checking the ID card."""
-
-    phone = PhoneField(label="新手机号", error_messages={"required": "请输入新手机号。"})
-    id_checked = forms.BooleanField(
-        label="已核验身份证原件",
-        error_messages={"required": "请先核验本人身份证原件，并勾选“已核验身份证原件”。"},
-    )
-    reason = forms.CharField(
-        label="修改原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写修改原因。"},
-        help_text="将记入审计日志，例如：本人到窗口办理，原手机号已停用。",
-    )
-
-    def __init__(self, *args, account: User, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.account = account
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"]
-        if phone == self.account.phone:
-            raise forms.ValidationError("新手机号与原手机号相同。")
-        if User.objects.filter(phone=phone).exclude(pk=self.account.pk).exists():
-            raise forms.ValidationError(PHONE_IN_USE)
-        return phone
 
 
 @admin.register(User)
@@ -77,9 +40,23 @@ class UserAdmin(BaseUserAdmin):
     def masked_id_display(self, obj: User) -> str:
         return obj.masked_id_number or "—"
 
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        if obj is None or self.has_change_permission(request, obj):
+            return super().get_fieldsets(request, obj)
+        # Clerks and auditors look accounts up; they need neither the whole phone (the
+        # family is at the counter with it) nor the password row, whose reset link would
+        # only lead them to a refusal.
+        return (
+            (None, {"fields": ("masked_phone_display",)}),
+            *self.fieldsets[1:],
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        return (*super().get_readonly_fields(request, obj), "masked_phone_display")
+
     def get_urls(self) -> list:
         return [
-            path("<int:pk>/phone/", self.admin_site.admin_view(self.phone_onsite_view),
+            path("<int:pk>/phone/", self.admin_site.admin_view(admin_views.phone_onsite),
                  name="accounts_user_phone_onsite"),
             *super().get_urls(),
         ]
@@ -89,46 +66,6 @@ class UserAdmin(BaseUserAdmin):
         extra_context = {**(extra_context or {}),
                          "can_change_phone_onsite": request.user.has_perm("accounts.change_phone_onsite")}
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def phone_onsite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """现场修改手机号: the clerk checked the ID card; the old phone is told; audited."""
-        if not request.user.has_perm("accounts.change_phone_onsite"):
-            raise PermissionDenied
-        account = get_object_or_404(User, pk=pk)
-        change_url = reverse("admin:accounts_user_change", args=[account.pk])
-        # The phone is the login: changing a staff account's would hand its SMS login, and
-        # so its permissions, to whoever holds the new phone.
-        if (account.is_staff or account.is_superuser) and not request.user.is_superuser:
-            messages.error(request, "工作人员账号的手机号只能由系统管理员修改。")
-            return redirect(change_url)
-        form = OnsitePhoneForm(request.POST or None, account=account)
-        if request.method == "POST" and form.is_valid():
-            old_phone, new_phone = account.phone, form.cleaned_data["phone"]
-            try:
-                with transaction.atomic():
-                    User.objects.filter(pk=account.pk).update(phone=new_phone)
-                    account.phone = new_phone
-                    audit_record(
-                        actor=request.user, action="现场修改手机号", target=account,
-                        reason=form.cleaned_data["reason"],
-                        details={"old": mask_phone(old_phone), "new": mask_phone(new_phone), "id_checked": True},
-                    )
-                    send_sms_after_commit(old_phone, "phone_changed", {
-                        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(new_phone),
-                    })
-            except IntegrityError:
-                # Another account took the phone between the check and the write.
-                form.add_error("phone", PHONE_IN_USE)
-            else:
-                messages.success(request, f"已将该账号的手机号由 {mask_phone(old_phone)} 改为 {mask_phone(new_phone)}，"
-                                          "并已短信通知原手机号。")
-                return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta, "title": "现场修改手机号", "account": account, "form": form,
-        }
-        return TemplateResponse(request, "admin/accounts/user/phone_onsite.html", context,
-                                status=400 if form.errors else 200)
 
 
 @admin.register(AuditLog)

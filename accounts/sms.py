@@ -362,14 +362,24 @@ def _code_target(request: HttpRequest, purpose: str) -> tuple[str | None, bool, 
     exists = User.objects.filter(phone=phone).exists()
     # Register and login answer the same whether or not the phone has an account.
     if purpose == SmsCode.Purpose.REGISTER:
-        return phone, not exists, None
+        # Sent whether or not the phone has an account: both answers cost the same, and
+        # only the phone's holder, with the code, learns that it is registered (a family
+        # that forgot it has an account is told so after typing the code).
+        return phone, True, None
+    if purpose == SmsCode.Purpose.RESET:
+        # Never to a staff phone: a reset by SMS alone would give both staff factors to
+        # whoever holds the phone.
+        return phone, User.objects.filter(phone=phone, is_active=True, is_staff=False).exists(), None
     if purpose == SmsCode.Purpose.LOGIN:
         return phone, exists, None
     if purpose == SmsCode.Purpose.CHANGE_NEW:
+        from .services import phone_problem
+
         if not request.user.is_authenticated or not phone_change_started(request):
             return None, False, "请先验证原手机号。"
-        if exists:
-            return None, False, "该手机号已绑定其他账号，不能使用。"
+        problem = phone_problem(phone, request.user)
+        if problem:
+            return None, False, problem
         return phone, True, None
     return None, False, "不支持的验证码类型。"
 

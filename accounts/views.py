@@ -2,9 +2,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +13,7 @@ from django.views.decorators.http import require_POST
 
 from bphc.admin import has_second_factor, mark_second_factor
 from bphc.http import safe_next
-from bphc.masking import mask_phone
 
-from .audit import audit_record
 from .forms import (
     CodeLoginForm,
     NewPhoneForm,
@@ -26,7 +24,8 @@ from .forms import (
     StaffLoginForm,
 )
 from .models import SmsCode, SmsMessage, User
-from .sms import PHONE_CHANGE_WINDOW, deliver_code, phone_change_started, send_code, send_sms_after_commit
+from .services import user_change_phone
+from .sms import PHONE_CHANGE_WINDOW, deliver_code, phone_change_started, send_code
 
 
 @require_POST
@@ -130,22 +129,17 @@ def phone_change_new(request: HttpRequest) -> HttpResponse:
 
     form = NewPhoneForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        old_phone = user.phone
-        with transaction.atomic():
-            user.phone = form.cleaned_data["phone"]
-            user.save(update_fields=["phone"])
-            audit_record(
-                actor=user, action="修改手机号", target=user, reason="本人在个人中心修改",
-                details={"old": mask_phone(old_phone), "new": mask_phone(user.phone)},
-            )
-            send_sms_after_commit(
-                old_phone, "phone_changed",
-                {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(user.phone)},
-            )
-        request.session.pop("phone_change_ok_at", None)
-        messages.success(request, "手机号已修改，请使用新手机号登录。")
-        return redirect("accounts:center")
+        try:
+            user_change_phone(user=request.user, new_phone=form.cleaned_data["phone"], actor=request.user,
+                              reason="本人在个人中心修改")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            # The account's other sessions ended with the phone; this one carries on.
+            update_session_auth_hash(request, request.user)
+            request.session.pop("phone_change_ok_at", None)
+            messages.success(request, "手机号已修改，请使用新手机号登录。")
+            return redirect("accounts:center")
     context["form"] = form
     return render(request, "accounts/phone_change.html", context, status=400 if form.errors else 200)
 

@@ -93,6 +93,12 @@ def exceeded(group: str, key: str, rate: str | Rate, *, increment: bool = True) 
     return count > rate.limit
 
 
+def window_left(rate: str | Rate) -> int:
+    """Seconds until the current fixed window of `rate` ends and its count starts again."""
+    rate = rate if isinstance(rate, Rate) else Rate.parse(rate)
+    return rate.period - int(time.time()) % rate.period
+
+
 def refund(group: str, key: str, rate: str | Rate) -> None:
     """Give back one use counted by `spend` (an action that did not happen after all)."""
     rate = rate if isinstance(rate, Rate) else Rate.parse(rate)

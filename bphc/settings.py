@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "guide",
     "results",
     "bphc.apps.BphcConfig",
 ]
@@ -70,10 +71,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffIdleTimeout",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "bphc.middleware.MethodNotAllowedPage",
+    "bphc.middleware.NoStoreWhenSignedIn",
 ]
 
 # The benchmark's floor endpoints and their table (bench/); never on in production.
@@ -186,7 +189,8 @@ SMS_DAILY_PER_STAFF_PHONE = env.str("SMS_DAILY_PER_STAFF_PHONE", default="20/d")
 SMS_BUDGET_PER_HOUR = env.str("SMS_BUDGET_PER_HOUR", default="3000/h")
 SMS_BUDGET_PER_DAY = env.str("SMS_BUDGET_PER_DAY", default="20000/d")
 SMS_BUDGET_ALERT_RATIO = 0.8
-LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="60/h")
+# Failed sign-ins only (successes cost nothing); see README, "Limits", for the numbers.
+LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="300/h")
 LOGIN_RATE_PER_PHONE = env.str("LOGIN_RATE_PER_PHONE", default="10/h")
 VERIFY_RATE_PER_USER = env.str("VERIFY_RATE_PER_USER", default="10/h")
 VERIFY_RATE_PER_IP = env.str("VERIFY_RATE_PER_IP", default="60/h")
@@ -212,7 +216,10 @@ if DEBUG:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 else:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT > 0:
+        # Only a proxy we run may say the request came over HTTPS; without one, any client
+        # could send the header and pass for a secure request.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -238,6 +245,12 @@ CONTENT_SECURITY_POLICY = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# A staff session left alone this long is signed out (accounts.middleware.StaffIdleTimeout):
+# a counter's screen is often left unattended, and staff pages show families' records.
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The hotline the 帮助 page shows (the places and hours are kept by staff in the admin).
+BPHC_HOTLINE = env.str("BPHC_HOTLINE", default="")

@@ -3,12 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from guide import views as guide_views
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
+    path("help/", guide_views.help_page, name="help"),
     path("accounts/", include("accounts.urls")),
     path("gzf/", include("rentals.urls")),
     path("filing/", include("filings.urls")),

@@ -102,6 +102,11 @@ class Filing(models.Model):
         return mask_id_number(self.id_number)
 
     @property
+    def contact_phone(self) -> str:
+        """Where the family's messages go: the bound account's phone, else the filing's own."""
+        return self.account.phone if self.account_id else self.phone
+
+    @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 

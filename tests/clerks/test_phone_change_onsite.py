@@ -14,7 +14,8 @@ def url(user: User) -> str:
 
 
 def change(client, user: User, **data):
-    data = {"phone": "13766667777", "id_checked": "on", "reason": "本人到窗口办理，原手机号已停用", **data}
+    data = {"phone": "13766667777", "new_phone_check": "in_hand", "id_checked": "on",
+            "reason": "本人到窗口办理，原手机号已停用", **data}
     return client.post(url(user), {k: v for k, v in data.items() if v is not None})
 
 
