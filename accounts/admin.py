@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from bphc.masking import mask_phone
+from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
 
 from . import admin_views
 from .models import AuditLog, User
@@ -16,12 +19,26 @@ class UserCreationForm(BaseUserCreationForm):
         fields = ("phone", "name")
 
 
+class FamilyFilter(FamilySearchFilter):
+    # Through the `filing` reverse relation by name only, so accounts imports nothing of filings.
+    def match(self, term: Term) -> Q:
+        return {
+            "id": Q(id_digest=term.value) | Q(filing__id_digest=term.value),
+            "phone": Q(phone=term.value) | Q(filing__phone=term.value),
+            "filing_no": Q(filing__filing_no=term.value),
+        }[term.kind]
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(FamilySearchAdmin, BaseUserAdmin):
+    family_filter = FamilyFilter
     add_form = UserCreationForm
     list_display = ("masked_phone_display", "name", "masked_id_display", "is_staff", "date_joined")
     list_filter = ("is_staff", "is_active", "groups")
-    search_fields = ("phone", "name")
+    # Not the phone: a partial phone by GET would be an oracle for the masked one and land in
+    # access logs; whole phones, ID numbers and filing numbers go through the family search.
+    search_fields = ("name",)
+    search_help_text = "按姓名查找；按手机号、身份证号或备案编号请用上方的“查找家庭”。"
     ordering = ("-date_joined",)
     readonly_fields = ("date_joined", "last_login", "masked_id_display")
     fieldsets = (
@@ -68,14 +85,51 @@ class UserAdmin(BaseUserAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+# The details' keys as an auditor reads them; an unknown key shows as it is.
+DETAIL_LABELS = {
+    "rows": "行数", "format": "格式", "file": "文件", "full_id": "完整身份证号", "old": "原值", "new": "新值",
+    "id_checked": "已核验身份证原件", "matches": "身份证号一致", "page": "页面", "by": "查找方式", "term": "查找内容",
+    "os_user": "操作系统用户", "command": "命令", "encoding": "编码",
+}
+REASON_CHARS = 40
+
+
+def _detail_value(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_detail_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_detail_value(v) for v in value)
+    return str(value)
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_label", "action", "target_repr", "reason")
+    list_display = ("created_at", "actor_label", "action", "target_repr", "reason_short")
     # actor_label rather than the actor FK: it also names the operators' command-line runs.
     list_filter = ("action", "actor_label", "created_at")
     search_fields = ("actor_label", "action", "target_repr", "target_id", "reason")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    fields = ("created_at", "actor", "actor_label", "action", "target_type", "target_id", "target_repr", "reason",
+              "details_display")
+    readonly_fields = fields
+
+    @admin.display(description="原因")
+    def reason_short(self, obj: AuditLog) -> str:
+        # The whole reason is on the row's page and in the cell's tooltip.
+        if len(obj.reason) <= REASON_CHARS:
+            return obj.reason
+        return format_html('<span title="{}">{}…</span>', obj.reason, obj.reason[:REASON_CHARS])
+
+    @admin.display(description="详情")
+    def details_display(self, obj: AuditLog) -> str:
+        if not obj.details:
+            return "—"
+        return format_html_join(
+            "", "<div><strong>{}</strong>：{}</div>",
+            ((DETAIL_LABELS.get(k, k), _detail_value(v)) for k, v in obj.details.items()),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

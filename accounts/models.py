@@ -206,4 +206,6 @@ class AuditLog(models.Model):
         verbose_name_plural = "审计日志"
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"
+        # Beijing time, like the 时间 column: the admin's titles and breadcrumbs use this.
+        when = timezone.localtime(self.created_at)
+        return f"{when:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_repr}"

@@ -5,10 +5,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bphc.masking import mask_phone
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 
 from .audit import audit_record
 from .models import User
-from .sms import send_sms_after_commit
 
 PHONE_IN_USE = "该手机号已绑定其他账号，不能使用。"
 SAME_PHONE = "新手机号与原手机号相同。请填写要换成的新号码。"
@@ -42,8 +43,10 @@ def user_change_phone(*, user: User, new_phone: str, actor: User, reason: str, d
                 actor=actor, action=action, target=user,
                 reason=reason, details={"old": mask_phone(old_phone), "new": mask_phone(new_phone), **(details or {})},
             )
-            notice = {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(new_phone)}
-            send_sms_after_commit(old_phone, "phone_changed", notice)
+            notification_enqueue(
+                phone=old_phone, purpose=Notification.Purpose.PHONE_CHANGED, about=user,
+                params={"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(new_phone)},
+            )
     except IntegrityError:
         user.phone = old_phone
         raise ValidationError({"phone": PHONE_IN_USE}) from None

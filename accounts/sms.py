@@ -29,7 +29,6 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -188,18 +187,6 @@ def send_sms(phone: str, template: str, context: dict | None = None) -> str | No
     text = render_sms(template, context)
     backend = BACKENDS[settings.SMS_BACKEND]()
     return backend.send(phone, template, text, template_params(template, context))
-
-
-def send_sms_after_commit(phone: str, template: str, context: dict | None = None) -> None:
-    """Send a notice once the surrounding transaction commits; a failure is only logged."""
-
-    def _send() -> None:
-        try:
-            send_sms(phone, template, context)
-        except SmsError:
-            log.warning("Notice %s to %s was not sent", template, mask_phone(phone))
-
-    transaction.on_commit(_send)
 
 
 # ---------------------------------------------------------------------------- codes

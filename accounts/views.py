@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bphc.admin import has_second_factor, mark_second_factor
-from bphc.http import safe_next
+from bphc.http import client_ip, safe_next
+from bphc.masking import mask_phone
 
+from .audit import audit_record
 from .forms import (
     CodeLoginForm,
     NewPhoneForm,
@@ -165,7 +167,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
             request.session.pop(STAFF_PENDING, None)
             login(request, pending, backend="django.contrib.auth.backends.ModelBackend")
             mark_second_factor(request)
+            _audit_staff_sign_in(request, "工作人员登录", pending.phone, pending)
             return redirect(next_url)
+        _audit_staff_sign_in(request, "工作人员登录失败", pending.phone, pending, "短信验证码不正确")
         context.update(form=form, step="code", masked_phone=pending.masked_phone)
         return render(request, "admin/staff_login.html", context, status=400)
     form = StaffLoginForm(request.POST or None, request=request)
@@ -177,11 +181,21 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                            countdown=settings.SMS_RESEND_SECONDS)
             return render(request, "admin/staff_login.html", context)
         form.add_error(None, problem)
+    elif request.method == "POST" and form.cleaned_data.get("phone"):
+        locked = form.has_error(NON_FIELD_ERRORS, "ratelimited")
+        _audit_staff_sign_in(request, "工作人员登录锁定" if locked else "工作人员登录失败",
+                             form.cleaned_data["phone"], None, "尝试次数过多" if locked else "手机号或密码不正确")
     context.update(form=form, step="password")
     return render(request, "admin/staff_login.html", context, status=400 if form.errors else 200)
 
 
 STAFF_PENDING = "staff_login_pending"
+
+
+def _audit_staff_sign_in(request: HttpRequest, action: str, phone: str, user: User | None, why: str = "") -> None:
+    """Every staff sign-in, failed try and lockout is an audit row (phone masked)."""
+    audit_record(actor=user, actor_label="" if user else f"未登录（{mask_phone(phone)}）", action=action,
+                 target=user, reason=why, details={"phone": mask_phone(phone), "ip": client_ip(request)})
 
 
 def _pending_staff(request: HttpRequest) -> User | None:

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "guide",
     "results",
     "bphc.apps.BphcConfig",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +182,15 @@ SMS_TENCENT = {
     "TIMEOUT": min(env.float("SMS_TENCENT_TIMEOUT", default=3.0), 3.0),
 }
 
+# Notices (not codes) go through django-tasks' database backend: a job is a row written in
+# the transaction of the change it reports; `manage.py db_worker` sends (README, "Workers").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+NOTIFICATION_MAX_ATTEMPTS = 5
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=120)
+# How long a worker may take to send one message before another may try it (well over the
+# provider timeout): what a worker killed mid-send delays its message by.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=60)
+
 SMS_CODE_TTL_SECONDS = 5 * 60
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_RESEND_SECONDS = 60
@@ -194,6 +206,10 @@ LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="300/h")
 LOGIN_RATE_PER_PHONE = env.str("LOGIN_RATE_PER_PHONE", default="10/h")
 VERIFY_RATE_PER_USER = env.str("VERIFY_RATE_PER_USER", default="10/h")
 VERIFY_RATE_PER_IP = env.str("VERIFY_RATE_PER_IP", default="60/h")
+# Staff searches for a family by whole ID number or phone, and the counter's ID check, per
+# staff member: a counter serves a family every few minutes, while recovering one masked
+# number takes about 1,500 tries (25 hours at this rate, each one in the audit log).
+STAFF_SEARCH_RATE = env.str("STAFF_SEARCH_RATE", default="60/h")
 
 RATELIMIT_VIEW = "bphc.views.ratelimited"
 RATELIMIT_IP_META_KEY = "bphc.http.client_ip"

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from accounts.sms import send_sms_after_commit
 from filings.models import Filing
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 from rentals.models import Plan, Project, Unit
 
 from . import eligibility
@@ -147,7 +148,7 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
         )
     phone = filing.contact_phone
     if phone:
-        send_sms_after_commit(phone, "registered", {
+        notification_enqueue(phone=phone, purpose=Notification.Purpose.REGISTERED, about=registration, params={
             "number": registration.number, "plan": plan.name, "project": project.name,
             "what": registration.what,
         })
@@ -188,6 +189,7 @@ def registration_cancel(
             )
         phone = registration.filing.contact_phone
         if phone:
-            send_sms_after_commit(phone, "cancelled", {"number": registration.number, "plan": plan.name})
+            notification_enqueue(phone=phone, purpose=Notification.Purpose.CANCELLED, about=registration,
+                                 params={"number": registration.number, "plan": plan.name})
     registration.refresh_from_db()
     return registration

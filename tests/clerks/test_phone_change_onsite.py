@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import AuditLog, SmsMessage, User
+from tests.notifications.jobs import run_jobs
 
 from .conftest import staff
 
@@ -28,6 +29,7 @@ def test_it_changes_the_phone_tells_the_old_one_and_audits(clerk_client, clerk, 
                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = change(clerk_client, family)
+    run_jobs()  # the notice goes through the queue
     assert response["Location"] == f"/admin/accounts/user/{family.pk}/change/"
     family.refresh_from_db()
     assert family.phone == "13766667777"

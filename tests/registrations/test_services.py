@@ -7,6 +7,7 @@ from accounts.models import AuditLog, SmsMessage
 from registrations import eligibility as e
 from registrations.models import Registration
 from registrations.services import RegistrationRefused, registration_cancel, registration_create
+from tests.notifications.jobs import run_jobs
 
 
 def _register(family, project, **kw):
@@ -65,9 +66,10 @@ class TestCreate:
         second.refresh_from_db()
         assert not second.taken
 
-    def test_it_texts_the_family_after_commit(self, family, quick_project, django_capture_on_commit_callbacks):
-        with django_capture_on_commit_callbacks(execute=True):
-            registration, _ = _register(family, quick_project, unit_type="一居室")
+    def test_it_texts_the_family_through_the_queue(self, family, quick_project):
+        registration, _ = _register(family, quick_project, unit_type="一居室")
+        assert not SmsMessage.objects.exists()
+        run_jobs()
         text = SmsMessage.objects.get(phone=family.phone).text
         assert registration.number in text
 
