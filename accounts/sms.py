@@ -406,3 +406,20 @@ def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
     if problem:
         return False, problem
     return True, code_sent_message()
+
+
+def page_wait(request: HttpRequest, form, purpose: str) -> int:
+    """Seconds left on the resend wait of the phone a code form names, for the page to show.
+
+    A page shown again (a form error, the no-script send) must keep the countdown the server
+    enforces, or the reset button invites a press that is refused as if a code had gone out.
+    """
+    from .forms import SendCodeForm
+
+    if purpose in SELF_PHONE_PURPOSES:
+        phone = request.user.phone if request.user.is_authenticated else None
+    else:
+        raw = form["phone"].value() if form is not None and "phone" in form.fields else None
+        check = SendCodeForm({"phone": raw or ""})
+        phone = check.cleaned_data["phone"] if check.is_valid() else None
+    return resend_wait(phone, purpose) if phone else 0
