@@ -14,6 +14,8 @@ PASSWORD = "test-pass-2026"
 @pytest.fixture(autouse=True)
 def _isolated(settings):
     settings.SMS_BACKEND = "outbox"
+    # Tests send many codes from 127.0.0.1; tests/accounts/test_sms_challenge.py lowers it.
+    settings.SMS_CHALLENGE_AFTER = "100000/h"
     # Production hashing costs a second per password; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
