@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from .models import Filing
-from .services import filing_unbind
+from .services import filing_clear_lock, filing_unbind
 
 
 class UnbindForm(forms.Form):
@@ -21,23 +21,28 @@ class UnbindForm(forms.Form):
 class FilingAdmin(admin.ModelAdmin):
     list_display = (
         "filing_no", "applicant_name", "masked_id_display", "district", "family_size", "category",
-        "unit_types_text", "status", "valid_until", "account",
+        "unit_types_text", "status", "valid_until", "account", "verify_locked_display",
     )
     list_filter = ("district", "category", "status")
     search_fields = ("filing_no", "applicant_name")
     list_select_related = ("account",)
     list_per_page = 50
     show_full_result_count = False  # a count over 100,000 rows on every page view is wasted work
-    actions = ["unbind"]
+    actions = ["unbind", "clear_verify_lock"]
     fields = (
         "filing_no", "applicant_name", "masked_id_display", "phone", "district", "family_size", "category",
-        "unit_types_text", "status", "valid_until", "account", "bound_at", "created_at", "updated_at",
+        "unit_types_text", "status", "valid_until", "account", "bound_at", "verify_failures",
+        "verify_locked_at", "created_at", "updated_at",
     )
     readonly_fields = fields
 
     @admin.display(description="身份证号")
     def masked_id_display(self, obj: Filing) -> str:
         return obj.masked_id_number
+
+    @admin.display(description="认证锁定", boolean=True)
+    def verify_locked_display(self, obj: Filing) -> bool:
+        return obj.verify_locked
 
     @admin.display(description="可选套型")
     def unit_types_text(self, obj: Filing) -> str:
@@ -53,6 +58,17 @@ class FilingAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Filing | None = None) -> bool:
         # The change permission guards the unbind action; a single filing's page stays read-only.
         return obj is None and super().has_change_permission(request)
+
+    def has_clear_verify_lock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("filings.clear_verify_lock")
+
+    @admin.action(description="清除验证锁定", permissions=["clear_verify_lock"])
+    def clear_verify_lock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # The clerk has the family's ID card and filing notice in hand before choosing this.
+        cleared = sum(filing_clear_lock(filing=filing, actor=request.user) for filing in queryset)
+        self.message_user(request, f"已清除 {cleared} 个备案的验证锁定，家庭可重新认证。", messages.SUCCESS)
+        if skipped := queryset.count() - cleared:
+            self.message_user(request, f"{skipped} 个备案未被锁定，未做改动。", messages.WARNING)
 
     @admin.action(description="解除绑定", permissions=["change"])
     def unbind(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -15,6 +15,10 @@ WRONG_NUMBER_OR_CODE = "备案编号或验证码不正确，请核对备案通�
 BOUND_TO_OTHER = "该备案已被其他账号认证。如有疑问，请携带身份证件和备案通知单联系保障房中心。"
 ACCOUNT_HAS_OTHER = "您的账号已绑定备案{filing_no}，不能再认证其他备案。如需更换，请联系保障房中心。"
 NOT_VALID = "{problem}，不能认证。如有疑问，请联系保障房中心。"
+LOCKED = (
+    "该备案输入错误的次数过多，已暂停网上认证。"
+    "请携带身份证件和备案通知单到保障房中心窗口，由工作人员核对后解除锁定。"
+)
 
 # Hashed when the number is unknown so that both refusals take the same time.
 _DUMMY_HASH = "0" * 64
@@ -46,8 +50,12 @@ def filing_bind(*, filing_no: str, code: str, account: User, reason: str = "本�
     if filing is None:
         Filing(code_hash=_DUMMY_HASH).code_matches(code)
         raise BindRefused(WRONG_NUMBER_OR_CODE)
+    # Checked before the code, so a locked filing refuses even the right one.
+    if filing.verify_locked:
+        raise BindRefused(LOCKED)
     if not filing.code_matches(code):
-        raise BindRefused(WRONG_NUMBER_OR_CODE)
+        filing.verify_failed()
+        raise BindRefused(LOCKED if filing.verify_locked else WRONG_NUMBER_OR_CODE)
     if filing.account_id == account.pk:
         return filing
     problem = filing.validity_problem()
@@ -62,7 +70,7 @@ def filing_bind(*, filing_no: str, code: str, account: User, reason: str = "本�
             # The row is claimed only if still free, so two accounts racing cannot both win;
             # the one-to-one constraint stops one account from claiming two filings at once.
             claimed = Filing.objects.filter(pk=filing.pk, account__isnull=True).update(
-                account=account, bound_at=now, updated_at=now
+                account=account, bound_at=now, updated_at=now, verify_failures=0
             )
             if claimed != 1:
                 raise BindRefused(BOUND_TO_OTHER)
@@ -96,4 +104,22 @@ def filing_unbind(*, filing: Filing, actor: User, reason: str) -> bool:
             },
         )
     filing.account, filing.bound_at = None, None
+    return True
+
+
+def filing_clear_lock(*, filing: Filing, actor: User) -> bool:
+    """Reopen a filing's verification after too many wrong entries (a clerk's action, audited)."""
+    with transaction.atomic():
+        current = Filing.objects.select_for_update().get(pk=filing.pk)
+        if not current.verify_locked:
+            return False
+        Filing.objects.filter(pk=filing.pk).update(verify_failures=0, verify_locked_at=None, updated_at=timezone.now())
+        audit_record(
+            actor=actor, action="清除验证锁定", target=filing, reason="家庭到窗口出示身份证件和备案通知单",
+            details={
+                "filing_no": filing.filing_no, "failures": current.verify_failures,
+                "locked_at": current.verify_locked_at.isoformat(),
+            },
+        )
+    filing.verify_failures, filing.verify_locked_at = 0, None
     return True

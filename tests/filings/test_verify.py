@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from filings.forms import TOO_MANY
-from filings.models import Filing
+from filings.models import VERIFY_MAX_FAILURES, Filing
 from filings.services import (
     BOUND_TO_OTHER,
+    LOCKED,
     WRONG_NUMBER_OR_CODE,
     BindRefused,
     filing_bind,
@@ -224,3 +225,38 @@ class TestRaces:
         responses = _race([lambda c=c: post(c, "GLH2026000204") for c in clients])
         assert sorted(r.status_code for r in responses) == [302, 400]
         assert Filing.objects.filter(filing_no="GLH2026000204", account__isnull=False).count() == 1
+
+
+@pytest.mark.django_db
+class TestLockout:
+    def _guess(self, client: Client, times: int) -> None:
+        for _ in range(times):
+            post(client, code="ZZ99ZZ")
+
+    def test_a_second_account_does_not_start_the_count_again(self, make_user, free_filing):
+        first, second = Client(REMOTE_ADDR="203.0.113.1"), Client(REMOTE_ADDR="198.51.100.2")
+        first.force_login(make_user("13900000051"))
+        second.force_login(make_user("13900000052"))
+        self._guess(first, 3)
+        self._guess(second, 1)
+        last = post(second, code="ZZ99ZZ")
+        assert last.status_code == 400 and LOCKED in last.content.decode()
+        free_filing.refresh_from_db()
+        assert free_filing.verify_failures == VERIFY_MAX_FAILURES and free_filing.verify_locked
+
+    def test_the_lockout_refuses_even_the_right_code(self, make_user, person_client, free_filing):
+        guesser = Client()
+        guesser.force_login(make_user("13900000053"))
+        self._guess(guesser, VERIFY_MAX_FAILURES)
+        response = post(person_client)
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "请携带身份证件和备案通知单到保障房中心窗口" in page and WRONG_NUMBER_OR_CODE not in page
+        free_filing.refresh_from_db()
+        assert free_filing.account is None
+
+    def test_failures_below_the_limit_do_not_stop_the_family(self, person_client, person, free_filing):
+        self._guess(person_client, VERIFY_MAX_FAILURES - 1)
+        assert post(person_client).status_code == 302
+        free_filing.refresh_from_db()
+        assert free_filing.account == person and free_filing.verify_failures == 0
