@@ -91,7 +91,9 @@ class TestFilingAdmin:
         # The family can now verify again, from another account.
         person_client = Client()
         person_client.force_login(person)
-        again = person_client.post("/filing/verify/", {"filing_no": "GLH2024000001", "code": "AB12CD"})
+        again = person_client.post(
+            "/filing/verify/", {"filing_no": "GLH2024000001", "code": "AB12CD", "id_number": FAMILY_ID}
+        )
         assert again.status_code == 302
 
     def test_unbinding_skips_filings_that_are_not_bound(self, clerk_client, db):
@@ -163,7 +165,7 @@ class TestClearVerifyLock:
         assert log.details["failures"] == VERIFY_MAX_FAILURES
         family = Client()
         family.force_login(person)
-        again = family.post("/filing/verify/", {"filing_no": "GLH2026000401", "code": "AB12CD"})
+        again = family.post("/filing/verify/", {"filing_no": "GLH2026000401", "code": "AB12CD", "id_number": FAMILY_ID})
         assert again.status_code == 302
         assert Filing.objects.get(pk=locked.pk).account == person
 
