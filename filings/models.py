@@ -68,6 +68,15 @@ class Filing(models.Model):
         verbose_name = "备案家庭"
         verbose_name_plural = "备案家庭"
         permissions = [("clear_verify_lock", "可清除备案认证锁定")]
+        constraints = [
+            # One person, one valid filing: otherwise two accounts could each bind one and
+            # register the same person twice in a plan (issue 14 item 1).
+            models.UniqueConstraint(
+                fields=["id_digest"], name="filing_one_valid_per_id_number",
+                # A row written by bulk_create without its digest (test fixtures) has "" here.
+                condition=models.Q(status="有效") & ~models.Q(id_digest=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filing_no
