@@ -297,6 +297,3 @@ def _range_text(low: Decimal, high: Decimal) -> str:
 def _num(value: Decimal) -> str:
     return f"{value.normalize():f}" if value is not None else ""
 
-
-def free_units_q() -> Q:
-    return Q(taken=False)

@@ -27,7 +27,7 @@ def revoke(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("filings", "0003_filing_filing_year"),
+        ("filings", "0004_filing_search_by_id_number_permission"),
         # After the roles exist, so their `permissions.set` does not drop this grant.
         ("registrations", "0002_staff_roles"),
         ("contenttypes", "0002_remove_content_type_name"),
@@ -39,7 +39,10 @@ class Migration(migrations.Migration):
             name="filing",
             options={
                 "ordering": ["filing_no"],
-                "permissions": [("clear_verify_lock", "可清除备案认证锁定")],
+                "permissions": [
+                    ("search_by_id_number", "可按完整身份证号查找家庭"),
+                    ("clear_verify_lock", "可清除备案认证锁定"),
+                ],
                 "verbose_name": "备案家庭",
                 "verbose_name_plural": "备案家庭",
             },

@@ -23,7 +23,7 @@ def refuse_duplicates(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("filings", "0004_filing_verify_lockout"),
+        ("filings", "0005_filing_verify_lockout"),
     ]
 
     operations = [
