@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from .forms import (
     NewPhoneForm,
     OldPhoneForm,
     PasswordLoginForm,
+    PasswordResetForm,
     RegisterForm,
     StaffCodeForm,
     StaffLoginForm,
@@ -68,6 +70,27 @@ def register(request: HttpRequest) -> HttpResponse:
         messages.success(request, "注册成功，欢迎使用公租房登记。")
         return redirect(safe_next(request, reverse("accounts:center")))
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """忘记密码: a code to the account's phone, then a new password; every session ends."""
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        form = PasswordResetForm(initial=request.POST.dict())
+        return _code_page(request, "accounts/password_reset.html", {"form": form}, SmsCode.Purpose.RESET)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.user
+        with transaction.atomic():
+            # A new password changes the session hash: every signed-in session of the account ends.
+            user.set_password(form.cleaned_data["password"])
+            user.save(update_fields=["password"])
+            audit_record(actor=user, action="重设密码", target=user, reason="本人通过短信验证码重设",
+                         details={"phone": mask_phone(user.phone), "ip": client_ip(request)})
+        if request.user.is_authenticated:
+            logout(request)
+        messages.success(request, "密码已重设，请使用新密码登录。")
+        return redirect(f"{reverse('accounts:login')}?tab=password")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
