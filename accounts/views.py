@@ -29,7 +29,7 @@ from .forms import (
 )
 from .models import SmsCode, SmsMessage, User
 from .services import user_change_phone
-from .sms import PHONE_CHANGE_WINDOW, deliver_code, phone_change_started, send_code
+from .sms import PHONE_CHANGE_WINDOW, deliver_code, phone_change_started, resend_wait, send_code
 
 
 @require_POST
@@ -199,7 +199,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     form = StaffLoginForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         problem = send_code(request, phone=form.user.phone, purpose=SmsCode.Purpose.ADMIN_LOGIN)
-        if problem is None:
+        # Signing in again within the resend wait (a reload, a second tab): the code sent
+        # moments ago is still good, so go on to the code step instead of stopping here.
+        if problem is None or resend_wait(form.user.phone, SmsCode.Purpose.ADMIN_LOGIN) > 0:
             request.session[STAFF_PENDING] = [form.user.pk, timezone.now().isoformat()]
             context.update(form=StaffCodeForm(user=form.user), step="code", masked_phone=form.user.masked_phone,
                            countdown=settings.SMS_RESEND_SECONDS)

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 from accounts.models import SmsMessage
 from tests.conftest import PASSWORD, last_code
@@ -120,3 +121,16 @@ class TestStaffSignInsAreAudited:
             client.post(URL, {"phone": clerk.phone, "password": "nope"})
         assert self._actions()[-1] == ("工作人员登录锁定", "尝试次数过多")
         assert "13700000001" not in str(self._actions())
+
+
+@pytest.mark.django_db
+def test_signing_in_again_within_the_resend_wait_goes_on_to_the_code_step(client, clerk):
+    """Found walking the demo: a clerk whose first try was interrupted was stuck on the
+    password step for a minute, told a code was still valid but given nowhere to type it."""
+    client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+    code = last_code(clerk.phone)
+    second_tab = Client()
+    again = second_tab.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+    assert "验证码已发送至您的手机 137****0001" in again.content.decode()
+    assert SmsMessage.objects.filter(phone=clerk.phone).count() == 1  # no second SMS
+    assert second_tab.post(URL, {"step": "code", "code": code})["Location"] == "/admin/"
