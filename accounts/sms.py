@@ -314,13 +314,13 @@ def _send_code(request: HttpRequest, *, phone: str, purpose: str, deliver: bool,
         log.warning("SMS code refused: the portal's SMS budget is spent")
         limits.release(_cooldown(phone, purpose))
         return BUDGET_SPENT
-    row, code = SmsCode.issue(phone=phone, purpose=purpose)
     if not deliver:
-        # The same work as a real send, and as long: whoever times the answer cannot tell
-        # a phone that has an account from one that has none. The code reaches nobody.
+        # As long as a real send (issuing the code and handing it to the provider): whoever
+        # times the answer cannot tell a phone that has an account from one that has none.
         time.sleep(_typical_send.seconds)
         return None
     started = time.perf_counter()
+    row, code = SmsCode.issue(phone=phone, purpose=purpose)
     try:
         send_sms(phone, f"code_{purpose}", {"code": code, "minutes": code_minutes()})
     except SmsError:
