@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 
-from . import views
+from . import modes, views
 
 admin.site.site_header = "北京保障房中心 · 公租房登记管理"
 admin.site.site_title = "公租房登记管理"
@@ -13,6 +13,7 @@ admin.site.index_title = "业务管理"
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
+    path("mode/", modes.switch_mode, name="switch_mode"),
     path("accounts/", include("accounts.urls")),
     path("gzf/", include("rentals.urls")),
     path("filing/", include("filings.urls")),
