@@ -16,6 +16,8 @@ from bphc.validators import (
 from .models import SmsCode, User
 
 TOO_MANY = "尝试次数过多，请稍后再试。"
+# Staff have a second factor of their own; a family form must never open their session.
+STAFF_USE_STAFF_LOGIN = "工作人员账号请从工作人员登录入口（/admin/login/）登录。"
 
 
 class PhoneField(forms.CharField):
@@ -162,6 +164,9 @@ class CodeLoginForm(CodeCheckMixin, forms.Form):
             self.user = User.objects.filter(phone=phone, is_active=True).first()
             if self.user is None:
                 self.add_error("code", "手机号或验证码不正确。")
+            elif self.user.is_staff:
+                self.user = None
+                raise forms.ValidationError(STAFF_USE_STAFF_LOGIN, code="staff")
         return cleaned
 
 
@@ -186,10 +191,13 @@ class PasswordLoginForm(forms.Form):
         user = authenticate(self.request, phone=phone, password=password)
         if user is None or not self.admits(user):
             raise forms.ValidationError(self.refusal)
+        if user.is_staff and not self.for_staff:
+            raise forms.ValidationError(STAFF_USE_STAFF_LOGIN, code="staff")
         self.user = user
         return cleaned
 
     refusal = "手机号或密码不正确。"
+    for_staff = False
 
     def admits(self, user: User) -> bool:
         return True
@@ -245,6 +253,7 @@ class StaffLoginForm(PasswordLoginForm):
     """Admin sign-in, step 1: phone and password of a staff account."""
 
     refusal = "手机号或密码不正确，或该账号不是工作人员。"
+    for_staff = True
 
     def admits(self, user: User) -> bool:
         return user.is_staff

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bphc.admin import has_second_factor, mark_second_factor
 from bphc.http import safe_next
 from bphc.masking import mask_phone
 
@@ -204,7 +205,7 @@ def dev_sms(request: HttpRequest) -> HttpResponse:
 def staff_login(request: HttpRequest) -> HttpResponse:
     """/admin/login/: step 1 phone + password, step 2 an SMS code to the staff member's phone."""
     next_url = safe_next(request, reverse("admin:index"))
-    if request.user.is_authenticated and request.user.is_staff:
+    if has_second_factor(request):
         return redirect(next_url)
     context = {"next": next_url, "title": "工作人员登录", "site_header": admin_site_header()}
     pending = _pending_staff(request)
@@ -213,6 +214,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             request.session.pop(STAFF_PENDING, None)
             login(request, pending, backend="django.contrib.auth.backends.ModelBackend")
+            mark_second_factor(request)
             return redirect(next_url)
         context.update(form=form, step="code", masked_phone=pending.masked_phone)
         return render(request, "admin/staff_login.html", context, status=400)

@@ -47,7 +47,7 @@ else:
     FIELD_HMAC_KEY = _required("FIELD_HMAC_KEY")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "bphc.apps.StaffAdminConfig",  # django.contrib.admin, with the staff second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "results",
 ]
 
 MIDDLEWARE = [

@@ -6,10 +6,6 @@ from accounts import views as account_views
 
 from . import modes, views
 
-admin.site.site_header = "北京保障房中心 · 公租房登记管理"
-admin.site.site_title = "公租房登记管理"
-admin.site.index_title = "业务管理"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
@@ -18,6 +14,7 @@ urlpatterns = [
     path("gzf/", include("rentals.urls")),
     path("filing/", include("filings.urls")),
     path("", include("registrations.urls")),
+    path("gongshi/", include("results.urls")),
     path("dev/sms/", account_views.dev_sms, name="dev_sms"),
     # Before the admin's own URLs: staff sign in with a password and an SMS code.
     path("admin/login/", account_views.staff_login, name="staff_login"),

@@ -44,13 +44,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "unit_types": ("可选套型", "unit_types"),
     "status": ("状态", "status"),
     "valid_until": ("有效期至", "valid_until"),
+    "filing_year": ("备案年份", "filing_year"),
 }
 LABELS = {field: names[0] for field, names in COLUMNS.items()}
 # A phone is optional on the filing, so a file without that column is still complete.
-OPTIONAL_COLUMNS = {"phone"}
+# Without 备案年份 the year the filing was created stands in (Filing.year).
+OPTIONAL_COLUMNS = {"phone", "filing_year"}
 COMPARED = (
     "code_hash", "applicant_name", "id_number", "id_digest", "phone", "district", "family_size",
-    "category", "unit_types", "status", "valid_until",
+    "category", "unit_types", "status", "valid_until", "filing_year",
 )
 ENCODING_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "utf8": "utf-8"}
 STATUSES = frozenset(Filing.Status.values)
@@ -375,6 +377,11 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
         if day is None or not 2000 <= day.year <= 2100:
             problems.append(f"有效期至「{_text(raw['valid_until'])}」不是有效日期（例如 2026-12-31）")
         values["valid_until"] = day
+
+    year_text = re.sub(r"(\.0+|年)$", "", unicodedata.normalize("NFKC", _text(raw.get("filing_year"))))
+    if year_text and not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        problems.append(f"备案年份「{year_text}」应为四位年份（如 2025），可留空")
+    values["filing_year"] = int(year_text) if year_text.isdigit() else None
 
     return values, problems
 

@@ -44,6 +44,8 @@ class Filing(models.Model):
     unit_types = models.JSONField("可选套型", default=list)
     status = models.CharField("状态", max_length=4, choices=Status.choices, default=Status.VALID)
     valid_until = models.DateField("有效期至")
+    # The 备案年份 column of the filings sheet; blank means the year the filing was created.
+    filing_year = models.PositiveSmallIntegerField("备案年份", null=True, blank=True)
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="filing", verbose_name="绑定账号",
@@ -89,6 +91,11 @@ class Filing(models.Model):
         if day > self.valid_until:
             return f"该备案已过有效期（有效期至{self.valid_until:%Y-%m-%d}）"
         return ""
+
+    @property
+    def year(self) -> int:
+        """备案年份 as the ordering reads it: the sheet's, else the year the filing was created."""
+        return self.filing_year or timezone.localtime(self.created_at or timezone.now()).year
 
     @property
     def masked_id_number(self) -> str:

@@ -27,10 +27,15 @@ ALREADY_REGISTERED = "already_registered"
 UNIT_TAKEN = "unit_taken"
 UNIT_NOT_IN_PROJECT = "unit_not_in_project"
 UNIT_REQUIRED = "unit_required"
+FROZEN = "frozen"
 
 
 def _when(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%Y年%m月%d日 %H:%M")
+
+
+def frozen_message(plan: Plan) -> str:
+    return f"本计划的登记名单已于{_when(plan.frozen_at)}冻结并用于排序，不能再登记或取消登记。"
 
 
 def refusals(
@@ -55,6 +60,8 @@ def refusals(
         reasons.append(Refusal(NOT_OPEN_YET, f"本计划尚未开始登记，登记开始时间为{_when(plan.opens_at)}。"))
     elif state == Plan.State.CLOSED:
         reasons.append(Refusal(CLOSED, f"本计划登记已于{_when(plan.closes_at)}截止，不能再登记。"))
+    if plan.is_frozen:
+        reasons.append(Refusal(FROZEN, frozen_message(plan)))
 
     if not filing.is_valid_on(timezone.localdate(now)):
         reasons.append(Refusal(

@@ -10,7 +10,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.sms import send_sms_after_commit
 from filings.models import Filing
-from rentals.models import Project, Unit
+from rentals.models import Plan, Project, Unit
 
 from . import eligibility
 from .eligibility import Refusal
@@ -152,6 +152,11 @@ def registration_cancel(
     now = now or timezone.now()
     plan = registration.plan
     with transaction.atomic():
+        # Read afresh and hold the plan's row: a freeze (which locks it too) either waits
+        # for this cancel or has already happened, so the frozen list is never stale.
+        plan.frozen_at = Plan.objects.select_for_update().filter(pk=plan.pk).values_list("frozen_at", flat=True)[0]
+        if plan.is_frozen:
+            raise _refuse(eligibility.FROZEN, eligibility.frozen_message(plan))
         if not plan.can_cancel(now):
             deadline = timezone.localtime(plan.effective_cancel_deadline).strftime("%Y年%m月%d日 %H:%M")
             raise _refuse("cancel_closed", f"本计划的取消截止时间（{deadline}）已过，不能再取消登记。")

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -30,7 +32,7 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ("code", "name", "mode", "opens_at", "closes_at", "cancel_deadline", "districts", "categories",
-                  "announcement", "notice")
+                  "announcement", "notice", "ordering", "seed_commitment", "public_value_name")
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -40,7 +42,27 @@ class PlanForm(forms.ModelForm):
         # Families can see a published plan: it must stay publishable.
         if self.instance.is_published and not (cleaned.get("notice") or "").strip():
             self.add_error("notice", "已发布的计划必须有告知书；如需修改，请先取消发布。")
+        # The order's rules and the lottery's commitment are promises made to every family.
+        if self.instance.is_published:
+            for name in ("ordering", "seed_commitment", "public_value_name"):
+                if name in self.changed_data:
+                    self.add_error(name, "计划发布后不能更改排序方式、种子哈希或公开值名称。")
         return cleaned
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out, a plan keeps its ordering (a new one gets the default, 按规则排序).
+        if "ordering" in self.fields:  # a view-only user's form has no fields
+            self.fields["ordering"].required = False
+
+    def clean_ordering(self) -> str:
+        return self.cleaned_data.get("ordering") or self.instance.ordering or Plan.Ordering.RULES
+
+    def clean_seed_commitment(self) -> str:
+        value = self.cleaned_data["seed_commitment"].strip().lower()
+        if value and not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise forms.ValidationError("种子哈希应为 64 位十六进制数（SHA-256）。")
+        return value
 
     def clean_districts(self) -> list[str]:
         words = self.cleaned_data["districts"]
@@ -111,6 +133,7 @@ class PlanAdmin(AuditedAdmin):
         ("登记时间", {"fields": ("opens_at", "closes_at", "cancel_deadline")}),
         ("申请对象限制", {"fields": ("districts", "categories")}),
         ("公告与告知书", {"fields": ("announcement", "notice")}),
+        ("排序与摇号", {"fields": ("ordering", "seed_commitment", "public_value_name")}),
         ("发布", {"fields": ("is_published", "published_at", "created_at", "updated_at")}),
     )
     inlines = [ProjectInline]

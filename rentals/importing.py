@@ -43,6 +43,9 @@ COLUMNS = {
         "限定类别": (False, ("categories",)),
         "公告": (False, ("announcement",)),
         "告知书": (False, ("notice",)),
+        "排序方式": (False, ("ordering",)),
+        "种子哈希": (False, ("seed_commitment",)),
+        "公开值名称": (False, ("public_value_name",)),
     },
     PROJECT_SHEET: {
         "计划编号": (True, ("plan_code",)),
@@ -70,6 +73,9 @@ COLUMNS = {
 }
 MODES = {"快速配租": Plan.Mode.QUICK, "实时配租": Plan.Mode.REALTIME, "quick": Plan.Mode.QUICK,
          "realtime": Plan.Mode.REALTIME}
+# Blank means 按规则排序: the order the centre used before lotteries.
+ORDERINGS = {"": Plan.Ordering.RULES, "按规则排序": Plan.Ordering.RULES, "摇号": Plan.Ordering.LOTTERY,
+             "rules": Plan.Ordering.RULES, "lottery": Plan.Ordering.LOTTERY}
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 # Control characters mean nothing in a spreadsheet cell, and PostgreSQL refuses NUL in text.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -264,7 +270,14 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
         problems.append("取消截止时间应晚于登记开始时间")
     districts = split_words(_text(cells.get("限定区域")))
     problems += [f"未知区域“{d}”" for d in districts if d not in DISTRICTS]
-    _too_long(Plan, {"code": code, "name": name}, problems)
+    ordering = ORDERINGS.get(_text(cells.get("排序方式")))
+    if ordering is None:
+        problems.append(f"排序方式“{_text(cells.get('排序方式'))}”应为“按规则排序”或“摇号”（留空为按规则排序）")
+    commitment = _text(cells.get("种子哈希")).lower()
+    if commitment and not re.fullmatch(r"[0-9a-f]{64}", commitment):
+        problems.append("种子哈希应为 64 位十六进制数（种子的 SHA-256）")
+    public_value_name = _text(cells.get("公开值名称"))
+    _too_long(Plan, {"code": code, "name": name, "public_value_name": public_value_name}, problems)
     for problem in problems:
         book.refuse(PLAN_SHEET, row, problem)
     if problems:
@@ -274,6 +287,7 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
         "name": name, "mode": mode, "opens_at": opens, "closes_at": closes, "cancel_deadline": cancel,
         "districts": districts, "categories": split_words(_text(cells.get("限定类别"))),
         "announcement": _text(cells.get("公告"), multiline=True), "notice": _text(cells.get("告知书"), multiline=True),
+        "ordering": ordering, "seed_commitment": commitment, "public_value_name": public_value_name,
     })
 
 
@@ -400,6 +414,12 @@ def _check_against_database(book: Book, now: dt.datetime) -> None:
         if stored.mode != row.values["mode"]:
             book.refuse(PLAN_SHEET, row.row,
                         f"计划“{code}”已开始登记（{stored.state_label(now)}），不能更改配租方式")
+    for code, stored in stored_plans.items():
+        row = book.plans[code]
+        # What the 公告 promised about the order cannot change once families can read it.
+        promised = ("ordering", "seed_commitment", "public_value_name")
+        if stored.is_published and any(getattr(stored, f) != row.values[f] for f in promised):
+            book.refuse(PLAN_SHEET, row.row, f"计划“{code}”已发布，不能更改排序方式、种子哈希或公开值名称")
     in_file = set(book.projects)
     sure = [code for code in started if code not in book.unsure]
     for project in Project.objects.filter(plan__code__in=sure).exclude(code__in=in_file | book.unsure).select_related(

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.db import models
@@ -26,6 +27,10 @@ class Plan(models.Model):
         OPEN = "open", "登记中"
         CLOSED = "closed", "已截止"
 
+    class Ordering(models.TextChoices):
+        RULES = "rules", "按规则排序"
+        LOTTERY = "lottery", "摇号"
+
     code = models.CharField("计划编号", max_length=40, unique=True)
     name = models.CharField("计划名称", max_length=200)
     mode = models.CharField("配租方式", max_length=10, choices=Mode.choices)
@@ -37,6 +42,16 @@ class Plan(models.Model):
     categories = models.JSONField("限定类别", default=list, blank=True, help_text="留空表示不限。")
     announcement = models.TextField("公告", blank=True)
     notice = models.TextField("告知书", blank=True)
+    ordering = models.CharField("排序方式", max_length=10, choices=Ordering.choices, default=Ordering.RULES,
+                                help_text="登记截止后如何排定顺序号；发布后不能更改。")
+    # The commitment of a 摇号 plan (see results/): published with the plan, never changed after.
+    seed_commitment = models.CharField(
+        "种子哈希（SHA-256）", max_length=64, blank=True,
+        help_text="公证处保管的随机种子的 SHA-256 值（64位十六进制）；中心只录入哈希，不录入种子。")
+    public_value_name = models.CharField(
+        "公开值名称", max_length=200, blank=True,
+        help_text="登记截止时尚未产生的公开数值，如“2027年1月5日 中国福利彩票双色球开奖号码”。")
+    frozen_at = models.DateTimeField("名单冻结时间", null=True, blank=True, editable=False)
     is_published = models.BooleanField("已发布", default=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -71,7 +86,16 @@ class Plan(models.Model):
         return self.state(now) == self.State.OPEN
 
     def can_cancel(self, now: dt.datetime | None = None) -> bool:
-        return (now or timezone.now()) < self.effective_cancel_deadline
+        return not self.is_frozen and (now or timezone.now()) < self.effective_cancel_deadline
+
+    @property
+    def is_frozen(self) -> bool:
+        """The registrant list has been written (results.services.plan_freeze): nothing may change it."""
+        return self.frozen_at is not None
+
+    @property
+    def is_lottery(self) -> bool:
+        return self.ordering == self.Ordering.LOTTERY
 
     @property
     def is_realtime(self) -> bool:
@@ -93,6 +117,11 @@ class Plan(models.Model):
             problems.append("登记时间窗口不完整或开始时间不早于截止时间")
         if self.pk is None or not self.projects.exists():
             problems.append("至少需要一个项目")
+        if self.is_lottery and not self.is_realtime:
+            if not re.fullmatch(r"[0-9a-f]{64}", self.seed_commitment):
+                problems.append("摇号计划须先录入种子哈希（公证处保管的种子的 SHA-256，64位十六进制）")
+            if not self.public_value_name.strip():
+                problems.append("摇号计划须先写明公开值名称（登记截止时尚未产生的公开数值）")
         return problems
 
 

@@ -52,3 +52,40 @@ class TestStaffLogin:
         response = client.get("/admin/registrations/registration/")
         assert response["Location"].startswith("/admin/login/?next=")
         assert "工作人员登录" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+class TestTheFamilyFormsRefuseStaff:
+    """The hole the review found: a staff password (or a family login code) on the family
+    login opened a session that /admin/ accepted, skipping the staff SMS step."""
+
+    def test_the_family_password_form_refuses_a_staff_account(self, client, clerk):
+        response = client.post("/accounts/login/", {"tab": "password", "phone": clerk.phone, "password": PASSWORD})
+        assert response.status_code == 400
+        assert "工作人员账号请从工作人员登录入口" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+        assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+    def test_the_family_code_form_refuses_a_staff_account(self, client, clerk):
+        client.post("/accounts/code/login/", {"phone": clerk.phone})
+        response = client.post("/accounts/login/", {"tab": "code", "phone": clerk.phone,
+                                                    "code": last_code(clerk.phone)})
+        assert response.status_code == 400
+        assert "工作人员账号请从工作人员登录入口" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+        assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+    def test_a_staff_session_made_any_other_way_gets_the_staff_sign_in(self, client, clerk):
+        client.force_login(clerk)
+        response = client.get("/admin/")
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+        # The sign-in page asks for the password again instead of waving the session through.
+        assert "密码" in client.get(response["Location"]).content.decode()
+
+    def test_the_second_factor_belongs_to_the_one_who_passed_it(self, client, clerk, make_user):
+        other = make_user("13700000002", is_staff=True, is_superuser=True)
+        client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+        client.post(URL, {"step": "code", "code": last_code(clerk.phone)})
+        assert client.get("/admin/").status_code == 200
+        client.force_login(other)  # a new login flushes the session, the flag with it
+        assert client.get("/admin/").status_code == 302

@@ -15,6 +15,7 @@ from tests.registrations.conftest import (  # noqa: F401  (fixtures used by thes
     quick_project,
     realtime_project,
 )
+from tests.staff import sign_in_staff
 
 CLERK, PLAN_MANAGER, AUDITOR = "窗口工作人员", "计划管理员", "审计"
 WALK_IN_ID = "110105199001010010"
@@ -29,9 +30,7 @@ def staff(phone: str, role: str | None, name: str = "") -> User:
 
 
 def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return sign_in_staff(Client(), user)
 
 
 @pytest.fixture

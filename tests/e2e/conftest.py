@@ -169,8 +169,13 @@ def _add_session(context, user, live_server) -> None:
     from django.conf import settings
     from django.test import Client
 
+    from tests.staff import sign_in_staff
+
     client = Client()
-    client.force_login(user)
+    if user.is_staff:
+        sign_in_staff(client, user)
+    else:
+        client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 

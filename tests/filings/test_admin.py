@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import AuditLog, User
 from filings.models import Filing
 from tests.conftest import FAMILY_ID, make_filing_row
+from tests.staff import sign_in_staff
 
 LIST = "/admin/filings/filing/"
 
@@ -17,9 +18,7 @@ def clerk(db) -> User:
 
 @pytest.fixture
 def clerk_client(clerk) -> Client:
-    client = Client()
-    client.force_login(clerk)
-    return client
+    return sign_in_staff(Client(), clerk)
 
 
 def unbind(client: Client, *filings: Filing, reason: str | None = None):
@@ -112,8 +111,7 @@ class TestFilingAdmin:
 
         viewer = User.objects.create_user("13900008888", "viewer-pass-2026", is_staff=True)
         viewer.user_permissions.add(Permission.objects.get(codename="view_filing"))
-        client = Client()
-        client.force_login(viewer)
+        client = sign_in_staff(Client(), viewer)
         assert "解除绑定" not in client.get(LIST).content.decode()
         unbind(client, family.filing, reason="想要")
         assert Filing.objects.get(filing_no="GLH2024000001").account == family

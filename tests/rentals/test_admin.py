@@ -3,6 +3,7 @@ from django.test import Client
 
 from accounts.models import AuditLog
 from rentals.models import Plan, Project, Unit
+from tests.staff import sign_in_staff
 
 from .workbook import load, plan_row, project_row, units_for
 
@@ -16,9 +17,7 @@ def operator(make_user):
 
 @pytest.fixture
 def admin(operator) -> Client:
-    client = Client()
-    client.force_login(operator)
-    return client
+    return sign_in_staff(Client(), operator)
 
 
 @pytest.fixture

@@ -10,60 +10,77 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from registrations.services import registration_create
 from tests.clerks.conftest import AUDITOR, CLERK, PLAN_MANAGER, staff
 from tests.registrations.conftest import make_plan, make_project, make_units
+from tests.staff import sign_in_staff
 
-PERSONAS = ("stranger", "person", "family_a", "family_b", "clerk", "manager", "auditor")
+PERSONAS = ("stranger", "person", "family_a", "family_b", "clerk", "manager", "auditor",
+            "staff_family_form", "staff_no_2fa")
 
 # URL name → (path with {placeholders}, statuses in PERSONAS order).
 # 302 for a stranger on a family page is the login redirect; 403 for a person without
-# a filing is the gate page; 404 is "not yours".
+# a filing is the gate page; 404 is "not yours". The last two are the staff second factor's:
+# staff_family_form is a clerk who tried the family login forms (refused, so a stranger);
+# staff_no_2fa is a clerk's session made without the SMS step (every admin URL: 302 to sign in).
 MATRIX = {
-    "home": ("/", "200 200 200 200 200 200 200"),
-    "gzf": ("/gzf/", "200 200 200 200 200 200 200"),
-    "accounts:register": ("/accounts/register/", "200 302 302 302 302 302 302"),
-    "accounts:login": ("/accounts/login/", "200 200 200 200 200 200 200"),
-    "accounts:logout": ("/accounts/logout/", "405 405 405 405 405 405 405"),
-    "accounts:send_code": ("/accounts/code/login/", "405 405 405 405 405 405 405"),
-    "accounts:center": ("/accounts/center/", "302 200 200 200 200 200 200"),
-    "accounts:phone_change": ("/accounts/center/phone/", "302 200 200 200 200 200 200"),
-    "accounts:phone_change_new": ("/accounts/center/phone/new/", "302 302 302 302 302 302 302"),
-    "rentals:plans": ("/gzf/plans/", "200 200 200 200 200 200 200"),
-    "rentals:projects": ("/gzf/plans/{plan}/", "200 403 200 200 403 403 403"),
-    "rentals:project": ("/gzf/projects/{project}/", "200 403 200 200 403 403 403"),
-    "filings:info": ("/filing/", "302 200 200 200 200 200 200"),
-    "filings:verify": ("/filing/verify/", "302 200 302 302 200 200 200"),  # bound: to the facts
-    "registrations:register": ("/register/{project}/?unit={unit}", "302 403 200 200 403 403 403"),
-    "registrations:success": ("/registrations/{reg_a}/success/", "302 404 200 404 404 404 404"),
-    "registrations:records": ("/center/records/", "302 200 200 200 200 200 200"),
-    "registrations:detail": ("/registrations/{reg_a}/", "302 404 200 404 404 404 404"),
-    "registrations:print": ("/registrations/print/?ids={reg_a}", "302 302 200 404 302 302 302"),
-    "registrations:print_pdf": ("/registrations/print.pdf?ids={reg_a}", "302 302 200 404 302 302 302"),
-    "registrations:cancel": ("/registrations/cancel/?ids={reg_a}", "302 302 200 404 302 302 302"),
-    "registrations:verify": ("/verify/{number_a}/{check_a}/", "200 200 200 200 200 200 200"),
-    "dev_sms": ("/dev/sms/", "404 404 404 404 404 404 404"),
-    "staff_login": ("/admin/login/", "200 200 200 200 302 302 302"),
-    "admin:index": ("/admin/", "302 302 302 302 200 200 200"),
-    "admin:accounts_user_changelist": ("/admin/accounts/user/", "302 302 302 302 200 403 200"),
-    "admin:accounts_user_phone_onsite": ("/admin/accounts/user/{family_a}/phone/", "302 302 302 302 200 403 403"),
-    "admin:accounts_auditlog_changelist": ("/admin/accounts/auditlog/", "302 302 302 302 403 403 200"),
-    "admin:filings_filing_changelist": ("/admin/filings/filing/", "302 302 302 302 200 403 200"),
-    "admin:rentals_plan_changelist": ("/admin/rentals/plan/", "302 302 302 302 200 200 200"),
-    "admin:rentals_plan_add": ("/admin/rentals/plan/add/", "302 302 302 302 403 200 403"),
-    "admin:rentals_unit_changelist": ("/admin/rentals/unit/", "302 302 302 302 200 200 200"),
+    "home": ("/", "200 200 200 200 200 200 200 200 200"),
+    "gzf": ("/gzf/", "200 200 200 200 200 200 200 200 200"),
+    "accounts:register": ("/accounts/register/", "200 302 302 302 302 302 302 200 302"),
+    "accounts:login": ("/accounts/login/", "200 200 200 200 200 200 200 200 200"),
+    "accounts:logout": ("/accounts/logout/", "405 405 405 405 405 405 405 405 405"),
+    "accounts:send_code": ("/accounts/code/login/", "405 405 405 405 405 405 405 405 405"),
+    "accounts:center": ("/accounts/center/", "302 200 200 200 200 200 200 302 200"),
+    "accounts:phone_change": ("/accounts/center/phone/", "302 200 200 200 200 200 200 302 200"),
+    "accounts:phone_change_new": ("/accounts/center/phone/new/", "302 302 302 302 302 302 302 302 302"),
+    "rentals:plans": ("/gzf/plans/", "200 200 200 200 200 200 200 200 200"),
+    "rentals:projects": ("/gzf/plans/{plan}/", "200 403 200 200 403 403 403 200 403"),
+    "rentals:project": ("/gzf/projects/{project}/", "200 403 200 200 403 403 403 200 403"),
+    "filings:info": ("/filing/", "302 200 200 200 200 200 200 302 200"),
+    "filings:verify": ("/filing/verify/", "302 200 302 302 200 200 200 302 200"),  # bound: to the facts
+    "registrations:register": ("/register/{project}/?unit={unit}", "302 403 200 200 403 403 403 302 403"),
+    "registrations:success": ("/registrations/{reg_a}/success/", "302 404 200 404 404 404 404 302 404"),
+    "registrations:records": ("/center/records/", "302 200 200 200 200 200 200 302 200"),
+    "registrations:detail": ("/registrations/{reg_a}/", "302 404 200 404 404 404 404 302 404"),
+    "registrations:print": ("/registrations/print/?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
+    "registrations:print_pdf": ("/registrations/print.pdf?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
+    "registrations:cancel": ("/registrations/cancel/?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
+    "registrations:verify": ("/verify/{number_a}/{check_a}/", "200 200 200 200 200 200 200 200 200"),
+    "dev_sms": ("/dev/sms/", "404 404 404 404 404 404 404 404 404"),
+    "staff_login": ("/admin/login/", "200 200 200 200 302 302 302 200 200"),
+    "admin:index": ("/admin/", "302 302 302 302 200 200 200 302 302"),
+    "admin:accounts_user_changelist": ("/admin/accounts/user/", "302 302 302 302 200 403 200 302 302"),
+    "admin:accounts_user_phone_onsite": (
+        "/admin/accounts/user/{family_a}/phone/", "302 302 302 302 200 403 403 302 302"),
+    "admin:accounts_auditlog_changelist": ("/admin/accounts/auditlog/", "302 302 302 302 403 403 200 302 302"),
+    "admin:filings_filing_changelist": ("/admin/filings/filing/", "302 302 302 302 200 403 200 302 302"),
+    "admin:rentals_plan_changelist": ("/admin/rentals/plan/", "302 302 302 302 200 200 200 302 302"),
+    "admin:rentals_plan_add": ("/admin/rentals/plan/add/", "302 302 302 302 403 200 403 302 302"),
+    "admin:rentals_unit_changelist": ("/admin/rentals/unit/", "302 302 302 302 200 200 200 302 302"),
     "admin:registrations_registration_changelist": (
-        "/admin/registrations/registration/", "302 302 302 302 200 200 200"),
-    "admin:registrations_assist": ("/admin/registrations/registration/assist/", "302 302 302 302 200 403 403"),
+        "/admin/registrations/registration/", "302 302 302 302 200 200 200 302 302"),
+    "admin:registrations_assist": ("/admin/registrations/registration/assist/", "302 302 302 302 200 403 403 302 302"),
     "admin:registrations_assist_choose": (
-        "/admin/registrations/registration/assist/choose/", "302 302 302 302 302 403 403"),
+        "/admin/registrations/registration/assist/choose/", "302 302 302 302 302 403 403 302 302"),
     "admin:registrations_assist_confirm": (
-        "/admin/registrations/registration/assist/confirm/", "302 302 302 302 302 403 403"),
+        "/admin/registrations/registration/assist/confirm/", "302 302 302 302 302 403 403 302 302"),
     "admin:registrations_cancel_on_behalf": (
-        "/admin/registrations/registration/{reg_a}/cancel/", "302 302 302 302 200 403 403"),
+        "/admin/registrations/registration/{reg_a}/cancel/", "302 302 302 302 200 403 403 302 302"),
     "admin:registrations_dashboards": (
-        "/admin/registrations/registration/dashboard/", "302 302 302 302 403 200 200"),
+        "/admin/registrations/registration/dashboard/", "302 302 302 302 403 200 200 302 302"),
     "admin:registrations_dashboard": (
-        "/admin/registrations/registration/dashboard/{plan}/", "302 302 302 302 403 200 200"),
+        "/admin/registrations/registration/dashboard/{plan}/", "302 302 302 302 403 200 200 302 302"),
     "admin:registrations_export": (
-        "/admin/registrations/registration/dashboard/{plan}/export.xlsx", "302 302 302 302 403 200 403"),
+        "/admin/registrations/registration/dashboard/{plan}/export.xlsx", "302 302 302 302 403 200 403 302 302"),
+    # The 公示 and its files are public; the admin's three steps are POST only.
+    "results:public": ("/gongshi/{code}/", "200 200 200 200 200 200 200 200 200"),
+    "results:list": ("/gongshi/{code}/list.csv", "200 200 200 200 200 200 200 200 200"),
+    "results:order": ("/gongshi/{code}/{draw}/order.csv", "200 200 200 200 200 200 200 200 200"),
+    "results:draw": ("/gongshi/{code}/{draw}/draw.txt", "200 200 200 200 200 200 200 200 200"),
+    "results:verify_script": ("/gongshi/{code}/verify_draw.py", "200 200 200 200 200 200 200 200 200"),
+    "admin:results_resultplan_freeze": (
+        "/admin/results/resultplan/{quick_plan}/freeze/", "302 302 302 302 405 405 405 302 302"),
+    "admin:results_resultplan_draw": (
+        "/admin/results/resultplan/{quick_plan}/draw/", "302 302 302 302 405 405 405 302 302"),
+    "admin:results_resultplan_publish": (
+        "/admin/results/resultplan/{quick_plan}/publish/", "302 302 302 302 405 405 405 302 302"),
 }
 
 # The admin's own generic views are covered by the changelists above.
@@ -111,13 +128,46 @@ def world(make_user):
     units = make_units(project, 3)
     reg_a, _ = registration_create(filing=people["family_a"].filing, actor=people["family_a"], project=project,
                                    unit=units[0], acknowledged=True)
-    values = {"plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
+    drawn = _drawn_plan(people["manager"])
+    values = {"code": drawn.plan.code, "draw": drawn.pk, "quick_plan": drawn.plan_id,
+              "plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
               "number_a": reg_a.number, "check_a": reg_a.check_code, "family_a": people["family_a"].pk}
     clients = {"stranger": Client()}
     for key, user in people.items():
         clients[key] = Client()
-        clients[key].force_login(user)
+        if user.is_staff:
+            sign_in_staff(clients[key], user)
+        else:
+            clients[key].force_login(user)
+    clients["staff_family_form"] = _through_the_family_forms(people["clerk"])
+    clients["staff_no_2fa"] = Client()
+    clients["staff_no_2fa"].force_login(people["clerk"])
     return clients, values
+
+
+def _drawn_plan(manager):
+    """A closed quick plan, frozen, ordered and published: its 公示 exists."""
+    from results.services import draw_run, plan_freeze, results_publish
+    from tests.results.conftest import close
+
+    plan = close(make_plan("AM-Q"))
+    make_project(plan, "XM-AM-Q")
+    plan_freeze(plan=plan, actor=manager)
+    draw = draw_run(plan=plan, actor=manager)
+    results_publish(plan=plan, actor=manager)
+    return draw
+
+
+def _through_the_family_forms(clerk) -> Client:
+    """A clerk's phone and password on the family password form, then a family login code."""
+    from tests.conftest import PASSWORD, last_code
+
+    client = Client()
+    client.post("/accounts/login/", {"tab": "password", "phone": clerk.phone, "password": PASSWORD})
+    client.post("/accounts/code/login/", {"phone": clerk.phone})
+    client.post("/accounts/login/", {"tab": "code", "phone": clerk.phone, "code": last_code(clerk.phone)})
+    assert "_auth_user_id" not in client.session
+    return client
 
 
 @pytest.mark.django_db
