@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install sysdeps migrate seed serve bench lint clean
+.PHONY: run test install sysdeps migrate seed serve worker bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The web server and one notification worker (and the reminder clock); Ctrl-C stops them all.
 run: sysdeps seed
-	@echo "公租房登记: http://$(HOST):$(PORT)/  (SMS codes: http://$(HOST):$(PORT)/dev/sms/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "公租房登记: http://$(HOST):$(PORT)/  (SMS codes and notices: http://$(HOST):$(PORT)/dev/sms/)"
+	@bash scripts/run.sh $(BIN) $(HOST):$(PORT)
 
 test: sysdeps install
 	mkdir -p var
@@ -36,11 +37,16 @@ test: sysdeps install
 
 # Production: DATABASE_URL, CACHE_URL, SECRET_KEY, ALLOWED_HOSTS and SMS_BACKEND come from
 # the environment (see README, "Running in production"); gunicorn reads bphc/gunicorn.conf.py.
+# `make serve` is the web tier only: run `make worker` on each worker machine (as many as you
+# like, same environment) and `manage.py notifications_due` from cron every minute on one.
 serve: install
 	DEBUG=0 $(BIN)/python manage.py check --deploy
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 exec $(BIN)/gunicorn -c bphc/gunicorn.conf.py bphc.wsgi
+
+worker: install
+	DEBUG=0 exec $(BIN)/python manage.py db_worker --no-reload --interval 1
 
 # The opening-rush benchmark on local PostgreSQL and Redis (bench/README.md); BENCH_ARGS="--help".
 bench: sysdeps install

@@ -1,23 +1,16 @@
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from bphc.masking import mask_phone
+from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
 
-from .audit import audit_record
-from .forms import PhoneField
+from . import admin_views
 from .models import AuditLog, User
-from .sms import send_sms_after_commit
-
-PHONE_IN_USE = "该手机号已绑定其他账号，不能使用。"
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -26,39 +19,26 @@ class UserCreationForm(BaseUserCreationForm):
         fields = ("phone", "name")
 
 
-class OnsitePhoneForm(forms.Form):
-    """A clerk's change of an account's phone at the counter, after checking the ID card."""
-
-    phone = PhoneField(label="新手机号", error_messages={"required": "请输入新手机号。"})
-    id_checked = forms.BooleanField(
-        label="已核验身份证原件",
-        error_messages={"required": "请先核验本人身份证原件，并勾选“已核验身份证原件”。"},
-    )
-    reason = forms.CharField(
-        label="修改原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写修改原因。"},
-        help_text="将记入审计日志，例如：本人到窗口办理，原手机号已停用。",
-    )
-
-    def __init__(self, *args, account: User, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.account = account
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"]
-        if phone == self.account.phone:
-            raise forms.ValidationError("新手机号与原手机号相同。")
-        if User.objects.filter(phone=phone).exclude(pk=self.account.pk).exists():
-            raise forms.ValidationError(PHONE_IN_USE)
-        return phone
+class FamilyFilter(FamilySearchFilter):
+    # Through the `filing` reverse relation by name only, so accounts imports nothing of filings.
+    def match(self, term: Term) -> Q:
+        return {
+            "id": Q(id_digest=term.value) | Q(filing__id_digest=term.value),
+            "phone": Q(phone=term.value) | Q(filing__phone=term.value),
+            "filing_no": Q(filing__filing_no=term.value),
+        }[term.kind]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(FamilySearchAdmin, BaseUserAdmin):
+    family_filter = FamilyFilter
     add_form = UserCreationForm
     list_display = ("masked_phone_display", "name", "masked_id_display", "is_staff", "date_joined")
     list_filter = ("is_staff", "is_active", "groups")
-    search_fields = ("phone", "name")
+    # Not the phone: a partial phone by GET would be an oracle for the masked one and land in
+    # access logs; whole phones, ID numbers and filing numbers go through the family search.
+    search_fields = ("name",)
+    search_help_text = "按姓名查找；按手机号、身份证号或备案编号请用上方的“查找家庭”。"
     ordering = ("-date_joined",)
     readonly_fields = ("date_joined", "last_login", "masked_id_display")
     fieldsets = (
@@ -77,9 +57,23 @@ class UserAdmin(BaseUserAdmin):
     def masked_id_display(self, obj: User) -> str:
         return obj.masked_id_number or "—"
 
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        if obj is None or self.has_change_permission(request, obj):
+            return super().get_fieldsets(request, obj)
+        # Clerks and auditors look accounts up; they need neither the whole phone (the
+        # family is at the counter with it) nor the password row, whose reset link would
+        # only lead them to a refusal.
+        return (
+            (None, {"fields": ("masked_phone_display",)}),
+            *self.fieldsets[1:],
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        return (*super().get_readonly_fields(request, obj), "masked_phone_display")
+
     def get_urls(self) -> list:
         return [
-            path("<int:pk>/phone/", self.admin_site.admin_view(self.phone_onsite_view),
+            path("<int:pk>/phone/", self.admin_site.admin_view(admin_views.phone_onsite),
                  name="accounts_user_phone_onsite"),
             *super().get_urls(),
         ]
@@ -90,55 +84,52 @@ class UserAdmin(BaseUserAdmin):
                          "can_change_phone_onsite": request.user.has_perm("accounts.change_phone_onsite")}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def phone_onsite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """现场修改手机号: the clerk checked the ID card; the old phone is told; audited."""
-        if not request.user.has_perm("accounts.change_phone_onsite"):
-            raise PermissionDenied
-        account = get_object_or_404(User, pk=pk)
-        change_url = reverse("admin:accounts_user_change", args=[account.pk])
-        # The phone is the login: changing a staff account's would hand its SMS login, and
-        # so its permissions, to whoever holds the new phone.
-        if (account.is_staff or account.is_superuser) and not request.user.is_superuser:
-            messages.error(request, "工作人员账号的手机号只能由系统管理员修改。")
-            return redirect(change_url)
-        form = OnsitePhoneForm(request.POST or None, account=account)
-        if request.method == "POST" and form.is_valid():
-            old_phone, new_phone = account.phone, form.cleaned_data["phone"]
-            try:
-                with transaction.atomic():
-                    User.objects.filter(pk=account.pk).update(phone=new_phone)
-                    account.phone = new_phone
-                    audit_record(
-                        actor=request.user, action="现场修改手机号", target=account,
-                        reason=form.cleaned_data["reason"],
-                        details={"old": mask_phone(old_phone), "new": mask_phone(new_phone), "id_checked": True},
-                    )
-                    send_sms_after_commit(old_phone, "phone_changed", {
-                        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(new_phone),
-                    })
-            except IntegrityError:
-                # Another account took the phone between the check and the write.
-                form.add_error("phone", PHONE_IN_USE)
-            else:
-                messages.success(request, f"已将该账号的手机号由 {mask_phone(old_phone)} 改为 {mask_phone(new_phone)}，"
-                                          "并已短信通知原手机号。")
-                return redirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta, "title": "现场修改手机号", "account": account, "form": form,
-        }
-        return TemplateResponse(request, "admin/accounts/user/phone_onsite.html", context,
-                                status=400 if form.errors else 200)
+
+# The details' keys as an auditor reads them; an unknown key shows as it is.
+DETAIL_LABELS = {
+    "rows": "行数", "format": "格式", "file": "文件", "full_id": "完整身份证号", "old": "原值", "new": "新值",
+    "id_checked": "已核验身份证原件", "matches": "身份证号一致", "page": "页面", "by": "查找方式", "term": "查找内容",
+    "os_user": "操作系统用户", "command": "命令", "encoding": "编码",
+}
+REASON_CHARS = 40
+
+
+def _detail_value(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_detail_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_detail_value(v) for v in value)
+    return str(value)
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor_label", "action", "target_repr", "reason")
+    list_display = ("created_at", "actor_label", "action", "target_repr", "reason_short")
     # actor_label rather than the actor FK: it also names the operators' command-line runs.
     list_filter = ("action", "actor_label", "created_at")
     search_fields = ("actor_label", "action", "target_repr", "target_id", "reason")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    fields = ("created_at", "actor", "actor_label", "action", "target_type", "target_id", "target_repr", "reason",
+              "details_display")
+    readonly_fields = fields
+
+    @admin.display(description="原因")
+    def reason_short(self, obj: AuditLog) -> str:
+        # The whole reason is on the row's page and in the cell's tooltip.
+        if len(obj.reason) <= REASON_CHARS:
+            return obj.reason
+        return format_html('<span title="{}">{}…</span>', obj.reason, obj.reason[:REASON_CHARS])
+
+    @admin.display(description="详情")
+    def details_display(self, obj: AuditLog) -> str:
+        if not obj.details:
+            return "—"
+        return format_html_join(
+            "", "<div><strong>{}</strong>：{}</div>",
+            ((DETAIL_LABELS.get(k, k), _detail_value(v)) for k, v in obj.details.items()),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -2,9 +2,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,64 +13,19 @@ from django.views.decorators.http import require_POST
 
 from bphc.admin import has_second_factor, mark_second_factor
 from bphc.http import safe_next
-from bphc.masking import mask_phone
 
-from .audit import audit_record
 from .forms import (
     CodeLoginForm,
     NewPhoneForm,
     OldPhoneForm,
     PasswordLoginForm,
     RegisterForm,
-    SendCodeForm,
     StaffCodeForm,
     StaffLoginForm,
 )
 from .models import SmsCode, SmsMessage, User
-from .sms import CODE_SENT, send_code, send_sms_after_commit
-
-# How long a verified old-phone code lets the person choose a new phone.
-PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)
-SELF_PHONE_PURPOSES = {SmsCode.Purpose.CHANGE_OLD, SmsCode.Purpose.CANCEL}
-
-
-def _phone_change_step_ok(request: HttpRequest) -> bool:
-    stamp = request.session.get("phone_change_ok_at")
-    if not stamp:
-        return False
-    return timezone.now() - dt.datetime.fromisoformat(stamp) < PHONE_CHANGE_WINDOW
-
-
-def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
-    """Send a code for `purpose` to the phone the request names; (sent, message)."""
-    if purpose in SELF_PHONE_PURPOSES:
-        if not request.user.is_authenticated:
-            return False, "请先登录。"
-        phone = request.user.phone
-        deliver = True
-    else:
-        form = SendCodeForm(request.POST)
-        if not form.is_valid():
-            return False, form.errors["phone"][0]
-        phone = form.cleaned_data["phone"]
-        exists = User.objects.filter(phone=phone).exists()
-        if purpose == SmsCode.Purpose.REGISTER:
-            deliver = not exists
-        elif purpose == SmsCode.Purpose.LOGIN:
-            deliver = exists
-        elif purpose == SmsCode.Purpose.CHANGE_NEW:
-            if not request.user.is_authenticated or not _phone_change_step_ok(request):
-                return False, "请先验证原手机号。"
-            if exists:
-                return False, "该手机号已绑定其他账号，不能使用。"
-            deliver = True
-        else:
-            return False, "不支持的验证码类型。"
-    # Register and login answer the same whether or not the phone has an account.
-    problem = send_code(request, phone=phone, purpose=purpose, deliver=deliver)
-    if problem:
-        return False, problem
-    return True, CODE_SENT.format(minutes=settings.SMS_CODE_TTL_SECONDS // 60)
+from .services import user_change_phone
+from .sms import PHONE_CHANGE_WINDOW, deliver_code, phone_change_started, send_code
 
 
 @require_POST
@@ -164,7 +119,7 @@ def phone_change(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_change_new(request: HttpRequest) -> HttpResponse:
     """Step two: the new phone and its code."""
-    if not _phone_change_step_ok(request):
+    if not phone_change_started(request):
         messages.error(request, "请先验证原手机号。")
         return redirect("accounts:phone_change")
     context = {"section": "phone", "step": 2}
@@ -174,22 +129,17 @@ def phone_change_new(request: HttpRequest) -> HttpResponse:
 
     form = NewPhoneForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        old_phone = user.phone
-        with transaction.atomic():
-            user.phone = form.cleaned_data["phone"]
-            user.save(update_fields=["phone"])
-            audit_record(
-                actor=user, action="修改手机号", target=user, reason="本人在个人中心修改",
-                details={"old": mask_phone(old_phone), "new": mask_phone(user.phone)},
-            )
-            send_sms_after_commit(
-                old_phone, "phone_changed",
-                {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "new_phone": mask_phone(user.phone)},
-            )
-        request.session.pop("phone_change_ok_at", None)
-        messages.success(request, "手机号已修改，请使用新手机号登录。")
-        return redirect("accounts:center")
+        try:
+            user_change_phone(user=request.user, new_phone=form.cleaned_data["phone"], actor=request.user,
+                              reason="本人在个人中心修改")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            # The account's other sessions ended with the phone; this one carries on.
+            update_session_auth_hash(request, request.user)
+            request.session.pop("phone_change_ok_at", None)
+            messages.success(request, "手机号已修改，请使用新手机号登录。")
+            return redirect("accounts:center")
     context["form"] = form
     return render(request, "accounts/phone_change.html", context, status=400 if form.errors else 200)
 

@@ -57,7 +57,12 @@ INSTALLED_APPS = [
     "rentals",
     "filings",
     "registrations",
+    "guide",
     "results",
+    "bphc.apps.BphcConfig",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -70,10 +75,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "bphc.modes.ModeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffIdleTimeout",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "bphc.middleware.MethodNotAllowedPage",
+    "bphc.middleware.NoStoreWhenSignedIn",
 ]
 
 # The benchmark's floor endpoints and their table (bench/); never on in production.
@@ -111,6 +118,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://bphc")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache only: when Redis is away pages read the database and limits refuse (bphc/cache.py).
+    # Short socket timeouts, so that an unreachable Redis costs a page half a second, not a minute.
+    CACHES["default"]["BACKEND"] = "bphc.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": env.float("CACHE_TIMEOUT", default=0.5),
+         "socket_timeout": env.float("CACHE_TIMEOUT", default=0.5)}
+    )
+# Sessions are written to the database and read through the cache: while the cache is
+# away they come from the database alone (bphc/cache.py drops the cached copies when it
+# returns, since writes and logouts during the outage never reached them).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -158,19 +176,41 @@ SMS_TENCENT = {
     "SECRET_ID": env.str("SMS_TENCENT_SECRET_ID", default=""),
     "SECRET_KEY": env.str("SMS_TENCENT_SECRET_KEY", default=""),
     "SDK_APP_ID": env.str("SMS_TENCENT_SDK_APP_ID", default=""),
-    "TEMPLATE_ID": env.str("SMS_TENCENT_TEMPLATE_ID", default=""),
-    "TIMEOUT": env.float("SMS_TENCENT_TIMEOUT", default=5.0),
+    # One approved template per message: "code_login=1234567,registered=1234568,…"; the
+    # parameters of each are in accounts.sms.TEMPLATE_PARAMS order.
+    "TEMPLATES": env.dict("SMS_TENCENT_TEMPLATES", default={}),
+    # A code is sent inside the family's request: never hold it longer than 3 s.
+    "TIMEOUT": min(env.float("SMS_TENCENT_TIMEOUT", default=3.0), 3.0),
 }
+
+# Notices (not codes) go through django-tasks' database backend: a job is a row written in
+# the transaction of the change it reports; `manage.py db_worker` sends (README, "Workers").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+NOTIFICATION_MAX_ATTEMPTS = 5
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=120)
+# How long a worker may take to send one message before another may try it (well over the
+# provider timeout): what a worker killed mid-send delays its message by.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=60)
 
 SMS_CODE_TTL_SECONDS = 5 * 60
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_RESEND_SECONDS = 60
 SMS_DAILY_PER_PHONE = env.str("SMS_DAILY_PER_PHONE", default="10/d")
 SMS_DAILY_PER_IP = env.str("SMS_DAILY_PER_IP", default="60/d")
-LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="60/h")
+SMS_DAILY_PER_BLOCK = env.str("SMS_DAILY_PER_BLOCK", default="300/d")
+SMS_DAILY_PER_STAFF_PHONE = env.str("SMS_DAILY_PER_STAFF_PHONE", default="20/d")
+SMS_BUDGET_PER_HOUR = env.str("SMS_BUDGET_PER_HOUR", default="3000/h")
+SMS_BUDGET_PER_DAY = env.str("SMS_BUDGET_PER_DAY", default="20000/d")
+SMS_BUDGET_ALERT_RATIO = 0.8
+# Failed sign-ins only (successes cost nothing); see README, "Limits", for the numbers.
+LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="300/h")
 LOGIN_RATE_PER_PHONE = env.str("LOGIN_RATE_PER_PHONE", default="10/h")
 VERIFY_RATE_PER_USER = env.str("VERIFY_RATE_PER_USER", default="10/h")
 VERIFY_RATE_PER_IP = env.str("VERIFY_RATE_PER_IP", default="60/h")
+# Staff searches for a family by whole ID number or phone, and the counter's ID check, per
+# staff member: a counter serves a family every few minutes, while recovering one masked
+# number takes about 1,500 tries (25 hours at this rate, each one in the audit log).
+STAFF_SEARCH_RATE = env.str("STAFF_SEARCH_RATE", default="60/h")
 
 RATELIMIT_VIEW = "bphc.views.ratelimited"
 RATELIMIT_IP_META_KEY = "bphc.http.client_ip"
@@ -193,7 +233,10 @@ if DEBUG:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 else:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_COUNT > 0:
+        # Only a proxy we run may say the request came over HTTPS; without one, any client
+        # could send the header and pass for a secure request.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -219,6 +262,12 @@ CONTENT_SECURITY_POLICY = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# A staff session left alone this long is signed out (accounts.middleware.StaffIdleTimeout):
+# a counter's screen is often left unattended, and staff pages show families' records.
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The hotline the 帮助 page shows (the places and hours are kept by staff in the admin).
+BPHC_HOTLINE = env.str("BPHC_HOTLINE", default="")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 
@@ -11,9 +12,19 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
 
-def normalise_phone(raw: str | None) -> str:
-    """Strip spaces, dashes and a +86 / 0086 prefix."""
-    value = re.sub(r"[\s\-()]", "", str(raw or ""))
+def normalise_typed(raw: object) -> str:
+    """What a person typed or pasted, as the checks expect it.
+
+    NFKC turns the full-width digits, letters and spaces of Chinese input methods
+    (`１３８`, `ｘ`, `　`) into ASCII; every kind of white space is dropped, so that a code
+    pasted as `123 456` or an ID number read out in groups still matches.
+    """
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(raw or "")))
+
+
+def normalise_phone(raw: object) -> str:
+    """Strip spaces, dashes, brackets and a +86 / 0086 prefix, in either width."""
+    value = re.sub(r"[\-‐‑–—()]", "", normalise_typed(raw))
     for prefix in ("+86", "0086"):
         if value.startswith(prefix):
             value = value[len(prefix):]
@@ -27,8 +38,9 @@ def validate_phone(value: str) -> None:
         raise ValidationError("请输入正确的11位手机号码。", code="phone")
 
 
-def normalise_id_number(raw: str | None) -> str:
-    return re.sub(r"\s", "", str(raw or "")).upper()
+def normalise_id_number(raw: object) -> str:
+    """18 characters, the last one an upper-case X when it is one."""
+    return normalise_typed(raw).upper()
 
 
 def id_number_problem(value: str) -> str | None:

@@ -1,6 +1,6 @@
 import sys
 
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -8,7 +8,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # Failures of a shared service (database, cache): a 503 asking to come back, not a 500.
-UNAVAILABLE = (DatabaseError, RedisConnectionError, RedisTimeoutError)
+# Only the errors of a server that cannot be reached or stopped answering: an IntegrityError
+# (a uniqueness race) or a DataError is the code's to turn into the form's message, and one
+# that escapes is a defect to fix (500), not an outage to wait out.
+UNAVAILABLE = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,8 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
 
+from bphc import limits
 from bphc.http import client_ip
 
 from .models import normalise_code, normalise_filing_no
@@ -13,14 +13,12 @@ TOO_MANY = "认证尝试次数过多，请稍后再试。如找不到验证码�
 def _verify_limited(request: HttpRequest) -> bool:
     # Both counters move on every attempt, so neither one account nor one address can
     # guess codes quickly, whichever limit is reached first.
-    by_user = is_ratelimited(
-        request, group="filing-verify-user", key=lambda g, r: str(r.user.pk),
-        rate=settings.VERIFY_RATE_PER_USER, increment=True,
-    )
-    by_ip = is_ratelimited(
-        request, group="filing-verify-ip", key=lambda g, r: client_ip(r),
-        rate=settings.VERIFY_RATE_PER_IP, increment=True,
-    )
+    try:
+        by_user = limits.exceeded("filing-verify-user", str(request.user.pk), settings.VERIFY_RATE_PER_USER)
+        by_ip = limits.exceeded("filing-verify-ip", client_ip(request), settings.VERIFY_RATE_PER_IP)
+    except limits.Unavailable:
+        # Without the shared counters 验证码 could be guessed without limit: refuse.
+        raise forms.ValidationError(limits.BUSY_VERIFY, code="busy") from None
     return by_user or by_ip
 
 

@@ -58,6 +58,8 @@ class Filing(models.Model):
         ordering = ["filing_no"]
         verbose_name = "备案家庭"
         verbose_name_plural = "备案家庭"
+        # The whole-ID search turns a masked number into a yes/no; only the counter needs it.
+        permissions = [("search_by_id_number", "可按完整身份证号查找家庭")]
 
     def __str__(self) -> str:
         return self.filing_no
@@ -100,6 +102,11 @@ class Filing(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def contact_phone(self) -> str:
+        """Where the family's messages go: the bound account's phone, else the filing's own."""
+        return self.account.phone if self.account_id else self.phone
 
     @property
     def masked_phone(self) -> str:

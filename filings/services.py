@@ -97,3 +97,14 @@ def filing_unbind(*, filing: Filing, actor: User, reason: str) -> bool:
         )
     filing.account, filing.bound_at = None, None
     return True
+
+
+def filing_change_phone(*, filing: Filing, new_phone: str, actor: User, reason: str) -> None:
+    """A clerk corrects the phone on the filing (used only while no account is bound); audited."""
+    with transaction.atomic():
+        old_phone = filing.phone
+        Filing.objects.filter(pk=filing.pk).update(phone=new_phone, updated_at=timezone.now())
+        filing.phone = new_phone
+        audit_record(actor=actor, action="更正备案手机号", target=filing, reason=reason,
+                     details={"old": mask_phone(old_phone) or "无", "new": mask_phone(new_phone) or "无",
+                              "id_checked": True})

@@ -27,6 +27,16 @@ ALREADY_REGISTERED = "already_registered"
 UNIT_TAKEN = "unit_taken"
 UNIT_NOT_IN_PROJECT = "unit_not_in_project"
 UNIT_REQUIRED = "unit_required"
+NOT_ACKNOWLEDGED = "not_acknowledged"
+PERSON_REGISTERED = "person_registered"
+
+# The refusals whose words do not depend on the case: the service and the pages use these.
+NOT_ACKNOWLEDGED_MESSAGE = "请先阅读告知书，并勾选“我已经仔细阅读登记告知书”。"
+ALREADY_REGISTERED_MESSAGE = "您已登记过本计划中的房源，本计划每户限登记一次。如需更换，请先取消原登记。"
+PERSON_REGISTERED_MESSAGE = (
+    "申请人（同一身份证号）已通过另一个备案在本计划中登记，本计划每人限登记一次。如有疑问，请联系保障房中心。"
+)
+UNIT_TAKEN_MESSAGE = "该房源已被其他家庭登记，请选择其他房源。"
 FROZEN = "frozen"
 
 
@@ -48,11 +58,15 @@ def refusals(
     now: dt.datetime,
     offered_unit_types: set[str],
     has_active_registration: bool,
+    person_registered_elsewhere: bool = False,
 ) -> list[Refusal]:
     """Every reason `filing` may not register for this project's unit type or unit now.
 
-    The caller hands in what would need a query: the unit types the project offers and
-    whether the family already holds an active registration in the plan.
+    The caller hands in what would need a query: the unit types the project offers,
+    whether the family already holds an active registration in the plan, and whether the
+    applicant (the same ID number) holds one through another filing. With neither a unit
+    type nor a unit chosen, the project-level question is asked: may the family register
+    for any of the offered unit types?
     """
     reasons: list[Refusal] = []
     state = plan.state(now)
@@ -79,7 +93,13 @@ def refusals(
             f"申请对象限制：本计划仅限{'、'.join(plan.categories)}类家庭登记，您的备案类别为{filing.category}。",
         ))
 
-    if plan.is_realtime:
+    if unit is None and not unit_type and not choosable_unit_types(filing, offered_unit_types):
+        reasons.append(Refusal(
+            UNIT_TYPE_NOT_QUALIFIED,
+            f"套型资格不符：您的备案可选套型为{filing.unit_types_text or '无'}，"
+            f"该项目提供{'、'.join(sorted(offered_unit_types)) or '无'}，没有您可以登记的套型。",
+        ))
+    elif plan.is_realtime:
         if unit is None:
             reasons.append(Refusal(UNIT_REQUIRED, "请先选择要登记的房源。"))
         elif unit.project_id != project.pk:
@@ -96,11 +116,11 @@ def refusals(
             ))
 
     if has_active_registration:
-        reasons.append(Refusal(
-            ALREADY_REGISTERED, "您已登记过本计划中的房源，本计划每户限登记一次。如需更换，请先取消原登记。"
-        ))
+        reasons.append(Refusal(ALREADY_REGISTERED, ALREADY_REGISTERED_MESSAGE))
+    elif person_registered_elsewhere:
+        reasons.append(Refusal(PERSON_REGISTERED, PERSON_REGISTERED_MESSAGE))
     if unit is not None and unit.taken:
-        reasons.append(Refusal(UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。"))
+        reasons.append(Refusal(UNIT_TAKEN, UNIT_TAKEN_MESSAGE))
     return reasons
 
 

@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from rentals.models import Plan
 
@@ -14,6 +15,15 @@ from .models import Registration
 
 HEADERS = ["登记编号", "备案编号", "申请人", "身份证号", "项目", "套型", "房源", "登记时间", "渠道", "工作人员"]
 FORMATS = ("xlsx", "csv")
+# What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP "CSV injection"),
+# with the full-width forms a Chinese IME types; NFKC would fold them back to the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def safe_cell(value: object) -> str:
+    """A cell as inert text: a leading formula character gets an apostrophe in front."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_rows(plan: Plan, *, full_id: bool = False) -> Iterator[list[str]]:
@@ -46,7 +56,7 @@ def write_export(plan: Plan, out: BinaryIO, *, fmt: str = "xlsx", full_id: bool 
         writer = csv.writer(text)
         writer.writerow(HEADERS)
         for row in export_rows(plan, full_id=full_id):
-            writer.writerow(row)
+            writer.writerow([safe_cell(v) for v in row])
             count += 1
         text.flush()
         text.detach()
@@ -56,10 +66,18 @@ def write_export(plan: Plan, out: BinaryIO, *, fmt: str = "xlsx", full_id: bool 
     sheet = book.create_sheet("登记名单")
     sheet.append(HEADERS)
     for row in export_rows(plan, full_id=full_id):
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, v) for v in row])
         count += 1
     book.save(out)
     return count
+
+
+def _text_cell(sheet, value: object) -> WriteOnlyCell:
+    # A string cell with the text format: never a formula, and an ID number never a float.
+    cell = WriteOnlyCell(sheet, value=safe_cell(value))
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
 
 
 def default_filename(plan: Plan, fmt: str) -> str:

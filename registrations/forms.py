@@ -3,6 +3,8 @@ from django import forms
 from accounts.forms import OwnPhoneCodeForm
 from accounts.models import SmsCode
 
+from .eligibility import NOT_ACKNOWLEDGED_MESSAGE
+
 ACK_LABEL = "我已经仔细阅读登记告知书"
 
 
@@ -24,7 +26,7 @@ class RegisterForm(forms.Form):
     unit_type = forms.CharField(required=False, widget=forms.HiddenInput)
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     acknowledged = forms.BooleanField(
-        label=ACK_LABEL, error_messages={"required": "请先阅读告知书，并勾选“我已经仔细阅读登记告知书”。"}
+        label=ACK_LABEL, error_messages={"required": NOT_ACKNOWLEDGED_MESSAGE}
     )
 
 

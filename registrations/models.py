@@ -14,8 +14,15 @@ class RegistrationQuerySet(models.QuerySet):
     def active(self) -> "RegistrationQuerySet":
         return self.filter(status=Registration.Status.ACTIVE)
 
-    def for_filing(self, filing: Filing) -> "RegistrationQuerySet":
-        return self.filter(filing=filing)
+    def active_in_plan(self, filing: Filing, plan_id: int) -> "RegistrationQuerySet":
+        """The active registrations that stop `filing` registering again in the plan.
+
+        The family's own, and the applicant's through any other filing with the same ID number.
+        """
+        same = Q(filing=filing)
+        if filing.id_digest:
+            same |= Q(person_digest=filing.id_digest)
+        return self.active().filter(same, plan_id=plan_id)
 
     def with_related(self) -> "RegistrationQuerySet":
         return self.select_related("plan", "project", "unit", "filing", "clerk", "actor")
@@ -35,6 +42,9 @@ class Registration(models.Model):
     number = models.CharField("登记编号", max_length=60, unique=True)
     check_code = models.CharField("校验码", max_length=16)
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="registrations", verbose_name="备案家庭")
+    # The applicant's keyed ID digest, copied from the filing: one person, one registration per
+    # plan, even when two filings carry the same ID number.
+    person_digest = models.CharField("申请人身份证号摘要", max_length=64, editable=False, default="")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作账号"
     )
@@ -71,6 +81,10 @@ class Registration(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["unit"], condition=Q(status="active"), name="one_active_registration_per_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["person_digest", "plan"], condition=Q(status="active") & ~Q(person_digest=""),
+                name="one_active_registration_per_person_per_plan",
             ),
         ]
         indexes = [models.Index(fields=["plan", "status", "created_at"], name="reg_plan_status_time")]

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from accounts.sms import send_sms_after_commit
 from filings.models import Filing
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 from rentals.models import Plan, Project, Unit
 
 from . import eligibility
@@ -33,18 +34,22 @@ def _refuse(code: str, message: str) -> RegistrationRefused:
     return RegistrationRefused([Refusal(code, message)])
 
 
-def _notify_phone(filing: Filing) -> str:
-    return filing.account.phone if filing.account_id else filing.phone
-
-
 def _same_target(registration: Registration, project: Project, unit_type: str | None, unit: Unit | None) -> bool:
     if unit is not None:
         return registration.unit_id == unit.pk
     return registration.project_id == project.pk and registration.unit_type == unit_type
 
 
-def _existing(filing: Filing, project: Project) -> Registration | None:
-    return Registration.objects.active().filter(filing=filing, plan_id=project.plan_id).first()
+def blocking_registration(*, filing: Filing, plan_id: int) -> Registration | None:
+    """The active registration that blocks `filing` in the plan: its own first, else the applicant's."""
+    rows = list(Registration.objects.active_in_plan(filing, plan_id).select_related("project", "unit"))
+    return next((r for r in rows if r.filing_id == filing.pk), rows[0] if rows else None)
+
+
+def _blocked(filing: Filing, existing: Registration) -> RegistrationRefused:
+    if existing.filing_id == filing.pk:
+        return _refuse(eligibility.ALREADY_REGISTERED, eligibility.ALREADY_REGISTERED_MESSAGE)
+    return _refuse(eligibility.PERSON_REGISTERED, eligibility.PERSON_REGISTERED_MESSAGE)
 
 
 def registration_create(
@@ -69,7 +74,7 @@ def registration_create(
     """
     now = now or timezone.now()
     if not acknowledged:
-        raise _refuse("not_acknowledged", "请先阅读告知书，并勾选“我已经仔细阅读登记告知书”。")
+        raise _refuse(eligibility.NOT_ACKNOWLEDGED, eligibility.NOT_ACKNOWLEDGED_MESSAGE)
     try:
         with transaction.atomic():
             return _create(
@@ -77,24 +82,33 @@ def registration_create(
                 clerk=clerk, consent=consent, offered=offered_unit_types, now=now,
             )
     except IntegrityError:
-        # Another request of the same family (or for the same unit) committed first. The
-        # whole transaction, unit claim included, has been rolled back; no savepoint needed.
-        mine = _existing(filing, project)
-        if mine is not None and _same_target(mine, project, unit_type, unit):
+        # Another request of the same family or applicant (or for the same unit) committed
+        # first. The whole transaction, unit claim included, has been rolled back.
+        mine = blocking_registration(filing=filing, plan_id=project.plan_id)
+        if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
             return mine, False
         if mine is not None:
-            raise RegistrationRefused([Refusal(
-                eligibility.ALREADY_REGISTERED,
-                "您已登记过本计划中的房源，本计划每户限登记一次。如需更换，请先取消原登记。",
-            )]) from None
-        raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。") from None
+            raise _blocked(filing, mine) from None
+        raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE) from None
+
+
+def is_repeat(*, filing: Filing, existing: Registration | None, project: Project, unit_type: str | None,
+              unit: Unit | None) -> bool:
+    """The same family asking again for what it already holds: a double click, not a refusal."""
+    return existing is not None and existing.filing_id == filing.pk and _same_target(existing, project, unit_type, unit)
+
+
+def refusal_flags(*, filing: Filing, existing: Registration | None) -> dict[str, bool]:
+    """What `eligibility.refusals` needs to know of the registration that blocks `filing`."""
+    own = existing is not None and existing.filing_id == filing.pk
+    return {"has_active_registration": own, "person_registered_elsewhere": existing is not None and not own}
 
 
 def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent, offered, now):
     """registration_create's body, inside its transaction; IntegrityError escapes to it."""
     plan = project.plan
-    existing = _existing(filing, project)
-    if existing is not None and _same_target(existing, project, unit_type, unit):
+    existing = blocking_registration(filing=filing, plan_id=project.plan_id)
+    if is_repeat(filing=filing, existing=existing, project=project, unit_type=unit_type, unit=unit):
         return existing, False
     if unit is not None:
         # Read the unit afresh: the page the family saw may be minutes old.
@@ -103,7 +117,7 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
         offered = set(project.offers.order_by().values_list("unit_type", flat=True))
     reasons = eligibility.refusals(
         filing=filing, plan=plan, project=project, unit_type=unit_type, unit=unit, now=now,
-        offered_unit_types=offered, has_active_registration=existing is not None,
+        offered_unit_types=offered, **refusal_flags(filing=filing, existing=existing),
     )
     if reasons:
         raise RegistrationRefused(reasons)
@@ -111,14 +125,15 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
         unit_type = unit.unit_type
         claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
         if claimed != 1:
-            mine = _existing(filing, project)
-            if mine is not None and _same_target(mine, project, unit_type, unit):
+            mine = blocking_registration(filing=filing, plan_id=project.plan_id)
+            if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
                 return mine, False
-            raise _refuse(eligibility.UNIT_TAKEN, "该房源已被其他家庭登记，请选择其他房源。")
+            raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE)
     registration = Registration.objects.create(
         number=f"tmp-{uuid.uuid4().hex}",
         check_code=Registration.new_check_code(),
-        filing=filing, actor=actor, plan=plan, project=project, unit_type=unit_type, unit=unit,
+        filing=filing, person_digest=filing.id_digest, actor=actor, plan=plan, project=project,
+        unit_type=unit_type, unit=unit,
         notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
     )
     # The readable number reuses the primary key, so no per-plan counter row becomes
@@ -131,9 +146,9 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
             details={"filing": filing.filing_no, "plan": plan.code, "project": project.code,
                      "what": unit.label if unit else unit_type},
         )
-    phone = _notify_phone(filing)
+    phone = filing.contact_phone
     if phone:
-        send_sms_after_commit(phone, "registered", {
+        notification_enqueue(phone=phone, purpose=Notification.Purpose.REGISTERED, about=registration, params={
             "number": registration.number, "plan": plan.name, "project": project.name,
             "what": registration.what,
         })
@@ -172,8 +187,9 @@ def registration_cancel(
                 actor=clerk, action="协助取消登记", target=registration, reason=reason,
                 details={"filing": registration.filing.filing_no},
             )
-        phone = _notify_phone(registration.filing)
+        phone = registration.filing.contact_phone
         if phone:
-            send_sms_after_commit(phone, "cancelled", {"number": registration.number, "plan": plan.name})
+            notification_enqueue(phone=phone, purpose=Notification.Purpose.CANCELLED, about=registration,
+                                 params={"number": registration.number, "plan": plan.name})
     registration.refresh_from_db()
     return registration

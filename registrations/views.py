@@ -5,18 +5,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
 
 from accounts.views import deliver_code
-from bphc.gating import NEED_FILING, family_filing
-from bphc.http import login_url_with_next
-from filings.models import Filing
+from bphc.gating import family_filing, gate
 from rentals.models import Project, Unit
 
 from . import eligibility, receipts
 from .eligibility import Refusal
 from .forms import CancelForm, RegisterForm, UnitTypeChoiceForm
 from .models import Registration
-from .services import RegistrationRefused, registration_cancel, registration_create
+from .services import (
+    RegistrationRefused,
+    blocking_registration,
+    is_repeat,
+    refusal_flags,
+    registration_cancel,
+    registration_create,
+)
 
 
 def _get_registration_for_family(request: HttpRequest, pk: int, rows: QuerySet | None = None) -> Registration:
@@ -46,15 +53,6 @@ def _selected_registrations(request: HttpRequest) -> QuerySet[Registration] | No
     return rows
 
 
-def _gate(request: HttpRequest) -> HttpResponse | Filing:
-    if not request.user.is_authenticated:
-        return redirect(login_url_with_next(request.get_full_path()))
-    filing = family_filing(request)
-    if filing is None:
-        return render(request, "registrations/gate.html", {"message": NEED_FILING}, status=403)
-    return filing
-
-
 def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | None]:
     data = request.POST if request.method == "POST" else request.GET
     unit = None
@@ -68,52 +66,44 @@ def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | 
 
 def register(request: HttpRequest, project_id: int) -> HttpResponse:
     """详情页 → 立即登记 / 登记: choose a unit type if needed, read the 告知书, register."""
-    filing = _gate(request)
-    if isinstance(filing, HttpResponse):
-        return filing
+    if (refusal := gate(request)) is not None:
+        return refusal
+    filing = family_filing(request)
     project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
     unit_type, unit = _target(request, project)
     offered = set(project.offers.order_by().values_list("unit_type", flat=True))
-    context = {"project": project, "plan": project.plan, "unit": unit, "filing": filing}
-    existing = None  # read only where a page needs it: the POST's service checks in its transaction
-    if not project.plan.is_realtime and unit_type is None:
-        existing = _has_active_registration(filing, project)
-        # Plan-level refusals first, so nobody chooses a unit type only to be turned away.
-        reasons = eligibility.refusals(
-            filing=filing, plan=project.plan, project=project, unit_type=None, unit=None,
-            now=timezone.now(), offered_unit_types=offered, has_active_registration=existing,
-        )
-        if reasons:
-            return _refused(request, context, reasons)
-        choosable = eligibility.choosable_unit_types(filing, offered)
-        if len(choosable) == 1:
-            unit_type = choosable[0]
-        elif len(choosable) > 1:
-            form = UnitTypeChoiceForm(unit_types=choosable)
-            return render(request, "registrations/choose.html", {**context, "form": form})
-        else:
-            return _refused(request, context, [Refusal(
-                eligibility.UNIT_TYPE_NOT_QUALIFIED,
-                f"套型资格不符：您的备案可选套型为{filing.unit_types_text or '无'}，"
-                f"该项目提供{'、'.join(sorted(offered)) or '无'}，没有您可以登记的套型。",
-            )])
-    context["unit_type"] = unit.unit_type if unit else unit_type
-    if request.method == "POST":
+    choosable = eligibility.choosable_unit_types(filing, offered)
+    if not project.plan.is_realtime and unit_type is None and len(choosable) == 1:
+        unit_type = choosable[0]
+    context = {"project": project, "plan": project.plan, "unit": unit, "filing": filing,
+               "unit_type": unit.unit_type if unit else unit_type}
+    if request.method == "POST" and (unit or unit_type):
+        # The service checks everything again inside its transaction.
         return _register_post(request, filing, project, unit_type, unit, offered, context)
-    if existing is None:
-        existing = _has_active_registration(filing, project)
+    return _register_page(request, filing, project, offered, choosable, context)
+
+
+def _register_page(request, filing, project, offered, choosable, context) -> HttpResponse:
+    """Before registering: the family's own registration, the refusals, the choice of 套型, or the 告知书."""
+    unit_type, unit = context["unit_type"], context["unit"]
+    existing = blocking_registration(filing=filing, plan_id=project.plan_id)
+    if is_repeat(filing=filing, existing=existing, project=project, unit_type=unit_type, unit=unit):
+        # Back after registering: the family's own registration, not a refusal about its own flat.
+        return redirect("registrations:success", pk=existing.pk)
+    # Plan-level refusals first, so nobody chooses a unit type only to be turned away.
     reasons = eligibility.refusals(
-        filing=filing, plan=project.plan, project=project, unit_type=unit_type, unit=unit,
-        now=timezone.now(), offered_unit_types=offered, has_active_registration=existing,
+        filing=filing, plan=project.plan, project=project, unit_type=unit_type, unit=unit, now=timezone.now(),
+        offered_unit_types=offered, **refusal_flags(filing=filing, existing=existing),
     )
     if reasons:
         return _refused(request, context, reasons)
+    if unit is None and unit_type is None:
+        # Pressing 确认 with nothing chosen says so instead of showing the same page again.
+        form = UnitTypeChoiceForm(request.GET if "step" in request.GET else None, unit_types=choosable)
+        status = 400 if form.is_bound and not form.is_valid() else 200
+        return render(request, "registrations/choose.html", {**context, "form": form}, status=status)
     form = RegisterForm(initial={"unit_type": unit_type, "unit": unit.pk if unit else None})
     return render(request, "registrations/notice.html", {**context, "form": form})
-
-
-def _has_active_registration(filing: Filing, project: Project) -> bool:
-    return Registration.objects.active().filter(filing=filing, plan_id=project.plan_id).exists()
 
 
 def _register_post(request, filing, project, unit_type, unit, offered, context) -> HttpResponse:
@@ -220,6 +210,13 @@ def cancel(request: HttpRequest) -> HttpResponse:
     return render(request, "registrations/cancel.html", context, status=400 if form.errors else 200)
 
 
+# A check code is 8 of 32 characters (10^12 values): at this rate guessing one takes longer
+# than any plan lasts, while a clerk checking receipts at a counter never meets the limit.
+VERIFY_RATE = "20/m"
+
+
+@never_cache
+@ratelimit(key="ip", rate=VERIFY_RATE, block=True)
 def verify(request: HttpRequest, number: str, check_code: str) -> HttpResponse:
     """Public: is this receipt genuine? Shows nothing beyond what the receipt itself shows."""
     registration = (

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.audit import audit_record
+from bphc.sheets import formula_problem
 
 from .models import Offer, Plan, Project, Unit
 from .vocab import DISTRICTS, split_words
@@ -25,6 +26,13 @@ class WordsField(forms.CharField):
         return split_words(value)
 
 
+def _refuse_formula(label: str, name: str) -> str:
+    """A name that a spreadsheet would run as a formula when an operator opens an export."""
+    if problem := formula_problem(label, name):
+        raise forms.ValidationError(problem + "。")
+    return name
+
+
 class PlanForm(forms.ModelForm):
     districts = WordsField(label="限定区域", required=False, help_text="多个区域用“、”分隔；留空表示不限。")
     categories = WordsField(label="限定类别", required=False, help_text="如“优先”；多个用“、”分隔；留空表示不限。")
@@ -36,9 +44,7 @@ class PlanForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if opens and closes and opens >= closes:
-            self.add_error("closes_at", "登记截止时间应晚于登记开始时间。")
+        # The window itself is `Plan.clean`, which the ModelForm runs after this.
         # Families can see a published plan: it must stay publishable.
         if self.instance.is_published and not (cleaned.get("notice") or "").strip():
             self.add_error("notice", "已发布的计划必须有告知书；如需修改，请先取消发布。")
@@ -48,6 +54,9 @@ class PlanForm(forms.ModelForm):
                 if name in self.changed_data:
                     self.add_error(name, "计划发布后不能更改排序方式、种子哈希或公开值名称。")
         return cleaned
+
+    def clean_name(self) -> str:
+        return _refuse_formula("计划名称", self.cleaned_data["name"])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -70,6 +79,11 @@ class PlanForm(forms.ModelForm):
         if unknown:
             raise forms.ValidationError("未知区域：" + "、".join(unknown))
         return words
+
+
+class ProjectForm(forms.ModelForm):
+    def clean_name(self) -> str:
+        return _refuse_formula("项目名称", self.cleaned_data["name"])
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -107,6 +121,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 class ProjectInline(admin.TabularInline):
     model = Project
+    form = ProjectForm
     fields = ("code", "name", "district", "address")
     extra = 0
     show_change_link = True
@@ -180,6 +195,7 @@ class PlanAdmin(AuditedAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(AuditedAdmin):
+    form = ProjectForm
     list_display = ("code", "name", "plan", "district", "offer_summary", "units_link")
     list_filter = ("district", "plan__mode", "plan")
     search_fields = ("code", "name", "address", "plan__code", "plan__name")

@@ -19,8 +19,18 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from bphc.sheets import (
+    Column,
+    ImportRefused,
+    NotText,
+    Spreadsheet,
+    as_text_problem,
+    cell_text,
+    formula_problem,
+    read_table,
+)
 
-from .models import Offer, Plan, Project, Unit
+from .models import Offer, Plan, Project, Unit, normalise_building, normalise_entrance
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER, UnitType, split_words
 
 PLAN_TZ = ZoneInfo("Asia/Shanghai")
@@ -29,47 +39,47 @@ KINDS = ("计划", "项目", "套型", "房源")
 # How many missing units a refusal names before it says "等 N 套".
 NAME_AT_MOST = 5
 
-# Column -> (required, English aliases). The Chinese headers are the contract; the aliases
-# let an operator's English export load as well.
-COLUMNS = {
-    PLAN_SHEET: {
-        "计划编号": (True, ("plan_code", "code")),
-        "计划名称": (True, ("plan_name", "name")),
-        "配租方式": (True, ("mode",)),
-        "登记开始时间": (True, ("opens_at",)),
-        "登记截止时间": (True, ("closes_at",)),
-        "取消截止时间": (False, ("cancel_deadline",)),
-        "限定区域": (False, ("districts",)),
-        "限定类别": (False, ("categories",)),
-        "公告": (False, ("announcement",)),
-        "告知书": (False, ("notice",)),
-        "排序方式": (False, ("ordering",)),
-        "种子哈希": (False, ("seed_commitment",)),
-        "公开值名称": (False, ("public_value_name",)),
-    },
-    PROJECT_SHEET: {
-        "计划编号": (True, ("plan_code",)),
-        "项目编号": (True, ("project_code", "code")),
-        "项目名称": (True, ("project_name", "name")),
-        "区域": (True, ("district",)),
-        "地址": (False, ("address",)),
-        "简介": (False, ("description",)),
-        "套型": (True, ("unit_type",)),
-        "套数": (True, ("count",)),
-        "面积": (True, ("area",)),
-        "月租金": (True, ("rent",)),
-    },
-    UNIT_SHEET: {
-        "项目编号": (True, ("project_code",)),
-        "楼号": (True, ("building",)),
-        "单元": (True, ("entrance",)),
-        "楼层": (True, ("floor",)),
-        "房号": (True, ("room",)),
-        "套型": (True, ("unit_type",)),
-        "建筑面积": (True, ("area",)),
-        "月租金": (True, ("rent",)),
-        "朝向": (False, ("orientation",)),
-    },
+# The Chinese headers are the contract; the aliases let an operator's English export load as
+# well (headers compared by `bphc.sheets.header_key`). A new column is one more line.
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    PLAN_SHEET: (
+        Column("计划编号", "计划编号", ("plan_code", "code")),
+        Column("计划名称", "计划名称", ("plan_name", "name")),
+        Column("配租方式", "配租方式", ("mode",)),
+        Column("登记开始时间", "登记开始时间", ("opens_at",)),
+        Column("登记截止时间", "登记截止时间", ("closes_at",)),
+        Column("取消截止时间", "取消截止时间", ("cancel_deadline",), required=False),
+        Column("限定区域", "限定区域", ("districts",), required=False),
+        Column("限定类别", "限定类别", ("categories",), required=False),
+        Column("公告", "公告", ("announcement",), required=False),
+        Column("告知书", "告知书", ("notice",), required=False),
+        Column("排序方式", "排序方式", ("ordering",), required=False),
+        Column("种子哈希", "种子哈希", ("seed_commitment",), required=False),
+        Column("公开值名称", "公开值名称", ("public_value_name",), required=False),
+    ),
+    PROJECT_SHEET: (
+        Column("计划编号", "计划编号", ("plan_code",)),
+        Column("项目编号", "项目编号", ("project_code", "code")),
+        Column("项目名称", "项目名称", ("project_name", "name")),
+        Column("区域", "区域", ("district",)),
+        Column("地址", "地址", ("address",), required=False),
+        Column("简介", "简介", ("description",), required=False),
+        Column("套型", "套型", ("unit_type",)),
+        Column("套数", "套数", ("count",)),
+        Column("面积", "面积", ("area",)),
+        Column("月租金", "月租金", ("rent",)),
+    ),
+    UNIT_SHEET: (
+        Column("项目编号", "项目编号", ("project_code",)),
+        Column("楼号", "楼号", ("building",)),
+        Column("单元", "单元", ("entrance",)),
+        Column("楼层", "楼层", ("floor",)),
+        Column("房号", "房号", ("room",)),
+        Column("套型", "套型", ("unit_type",)),
+        Column("建筑面积", "建筑面积", ("area",)),
+        Column("月租金", "月租金", ("rent",)),
+        Column("朝向", "朝向", ("orientation",), required=False),
+    ),
 }
 MODES = {"快速配租": Plan.Mode.QUICK, "实时配租": Plan.Mode.REALTIME, "quick": Plan.Mode.QUICK,
          "realtime": Plan.Mode.REALTIME}
@@ -77,18 +87,17 @@ MODES = {"快速配租": Plan.Mode.QUICK, "实时配租": Plan.Mode.REALTIME, "q
 ORDERINGS = {"": Plan.Ordering.RULES, "按规则排序": Plan.Ordering.RULES, "摇号": Plan.Ordering.LOTTERY,
              "rules": Plan.Ordering.RULES, "lottery": Plan.Ordering.LOTTERY}
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
-# Control characters mean nothing in a spreadsheet cell, and PostgreSQL refuses NUL in text.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What a number cell may be in each column (see `bphc.sheets.cell_text`); any other column
+# is text, where a number cell is refused rather than read through a float.
+NUMBERS = {
+    "楼号": "whole", "单元": "whole", "房号": "whole",
+    "楼层": "any", "套数": "any", "面积": "any", "月租金": "any", "建筑面积": "any",
+    "登记开始时间": "any", "登记截止时间": "any", "取消截止时间": "any",
+}
 RANGE_SPLIT = re.compile(r"\s*(?:-|–|—|~|～|至|到)\s*")
+# 朝向 as families read it: 南, 南北, 东南, 朝南 written with the compass words only.
+ORIENTATION_RE = re.compile(r"朝?[东南西北]{1,4}(向)?")
 AREA_LIMIT, RENT_LIMIT = Decimal("99999"), Decimal("9999999")
-
-
-class ImportRefused(Exception):
-    """The file was refused; `problems` lists every reason, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -192,22 +201,10 @@ def _file_name(source: str | Path | IO[bytes]) -> str:
 
 def _load_rows(source: str | Path | IO[bytes]) -> dict[str, list[tuple[int, tuple]]]:
     """Each sheet's rows with their spreadsheet row numbers (the header is row 1)."""
-    from openpyxl import load_workbook
-
-    if isinstance(source, str | Path) and Path(source).suffix.lower() != ".xlsx":
-        raise ImportRefused(["只支持 .xlsx 格式的配租计划文件（需包含“计划”“项目”“房源”三个工作表）。"])
-    try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise ImportRefused([f"找不到文件：{source}"]) from None
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportRefused([f"无法读取文件，请确认是有效的 .xlsx 文件（{exc.__class__.__name__}）。"]) from None
-    sheets = {}
-    for name in (PLAN_SHEET, PROJECT_SHEET, UNIT_SHEET):
-        if name in book.sheetnames:
-            sheets[name] = [(i, row) for i, row in enumerate(book[name].iter_rows(values_only=True), start=1)]
-    book.close()
-    return sheets
+    unsupported = "只支持 .xlsx 格式的配租计划文件（需包含“计划”“项目”“房源”三个工作表）。"
+    with Spreadsheet(source, kinds=(".xlsx",), unsupported=unsupported) as book:
+        names = book.sheet_names()
+        return {name: list(book.rows(name)) for name in (PLAN_SHEET, PROJECT_SHEET, UNIT_SHEET) if name in names}
 
 
 def read_book(sheets: dict[str, list[tuple[int, tuple]]]) -> Book:
@@ -228,24 +225,34 @@ def read_book(sheets: dict[str, list[tuple[int, tuple]]]) -> Book:
 
 
 def _records(book: Book, sheet: str, rows: list[tuple[int, tuple]]):
-    """Yield (row number, {column: text or cell value}) for each non-empty data row."""
-    if not rows:
+    """Yield (row number, {column: cell value}) for each non-empty data row whose text cells are text."""
+    header, records = read_table(rows, COLUMNS[sheet])
+    if not header.found:
         return
-    header_row, header = rows[0]
-    index = {}
-    for position, title in enumerate(header):
-        name = _text(title)
-        for column, (_required, aliases) in COLUMNS[sheet].items():
-            if name == column or name.lower() in aliases:
-                index[column] = position
-    missing = [c for c, (required, _a) in COLUMNS[sheet].items() if required and c not in index]
-    if missing:
-        book.refuse(sheet, header_row, "缺少列" + "、".join(f"“{c}”" for c in missing))
+    problems = [f"列“{label}”出现了两次" for label in header.repeated]
+    if header.missing:
+        problems.insert(0, "缺少列" + "、".join(f"“{c}”" for c in header.missing))
+    if problems:
+        book.refuse(sheet, header.row, "；".join(problems))
         return
-    for number, cells in rows[1:]:
-        if all(_text(c) == "" for c in cells):
+    for number, cells in records:
+        numbers = [column for column, value in cells.items() if _number_in_text_column(column, value)]
+        if not numbers:
+            yield number, cells
             continue
-        yield number, {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}
+        for column in numbers:
+            book.refuse(sheet, number, as_text_problem(column))
+        # What the file says of this row's codes is incomplete now (see Book.unsure).
+        book.unsure.update(_text(cells[c]) for c in ("计划编号", "项目编号") if c in cells and c not in numbers)
+
+
+def _number_in_text_column(column: str, value: Any) -> bool:
+    """An identifier or a name typed as a number, which is refused rather than read through a float."""
+    try:
+        cell_text(value, numbers=NUMBERS.get(column, "refuse"))
+    except NotText:
+        return True
+    return False
 
 
 def _read_plan(book: Book, row: int, cells: dict) -> None:
@@ -258,16 +265,15 @@ def _read_plan(book: Book, row: int, cells: dict) -> None:
         problems.append(f"计划编号“{code}”重复（已在第{book.plans[code].row}行）")
     if not name:
         problems.append("计划名称不能为空")
+    elif problem := formula_problem("计划名称", name):
+        problems.append(problem)
     mode = MODES.get(_text(cells["配租方式"]))
     if mode is None:
         problems.append(f"配租方式“{_text(cells['配租方式'])}”应为“快速配租”或“实时配租”")
     opens = _time(cells["登记开始时间"], "登记开始时间", problems, required=True)
     closes = _time(cells["登记截止时间"], "登记截止时间", problems, required=True)
     cancel = _time(cells.get("取消截止时间"), "取消截止时间", problems, required=False)
-    if opens and closes and opens >= closes:
-        problems.append("登记截止时间应晚于登记开始时间")
-    if opens and cancel and cancel <= opens:
-        problems.append("取消截止时间应晚于登记开始时间")
+    problems += Plan.window_problems(opens, closes, cancel).values()
     districts = split_words(_text(cells.get("限定区域")))
     problems += [f"未知区域“{d}”" for d in districts if d not in DISTRICTS]
     ordering = ORDERINGS.get(_text(cells.get("排序方式")))
@@ -306,6 +312,8 @@ def _read_project(book: Book, row: int, cells: dict) -> None:
     }
     if not values["name"]:
         problems.append("项目名称不能为空")
+    elif problem := formula_problem("项目名称", values["name"]):
+        problems.append(problem)
     if values["district"] not in DISTRICTS:
         problems.append(f"未知区域“{values['district']}”" if values["district"] else "区域不能为空")
     _too_long(Project, {"code": code, "name": values["name"], "address": values["address"]}, problems)
@@ -341,12 +349,18 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
     elif book.plans[project.plan_code].values["mode"] != Plan.Mode.REALTIME:
         problems.append(f"项目“{project_code}”属于快速配租计划，不登记具体房源")
     building, entrance, room = (_text(cells[c]) for c in ("楼号", "单元", "房号"))
+    building, entrance = normalise_building(building), normalise_entrance(entrance)
     for column, value in (("楼号", building), ("单元", entrance), ("房号", room)):
         if not value:
             problems.append(f"{column}不能为空")
         elif len(value) > 20:
             problems.append(f"{column}“{value}”过长（最多20个字）")
     floor = _integer(cells["楼层"], "楼层", problems, low=-10, high=200)
+    if floor == 0:
+        problems.append("楼层不能为0（地上从1层起，地下层写负数，如 -1）")
+    orientation = _text(cells.get("朝向"))
+    if orientation and not ORIENTATION_RE.fullmatch(orientation):
+        problems.append(f"朝向“{orientation}”应写成 东、南、西、北 或其组合（如 南北、东南）")
     unit_type = _unit_type(cells["套型"], problems)
     if project is not None and unit_type and unit_type not in project.offers:
         problems.append(f"项目“{project_code}”在“项目”工作表中没有套型“{unit_type}”")
@@ -356,7 +370,8 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
     if not problems:
         for other in book.units[project_code]:
             if other.key == key:
-                problems.append(f"房源“{building}号楼{entrance}单元{room}室”重复（已在第{other.row}行）")
+                name = Unit(building=building, entrance=entrance, room=room).label
+                problems.append(f"房源“{name}”重复（已在第{other.row}行）")
     for problem in problems:
         book.refuse(UNIT_SHEET, row, problem)
     if problems:
@@ -364,7 +379,7 @@ def _read_unit(book: Book, row: int, cells: dict) -> None:
         return
     book.units[project_code].append(UnitRow(row, project_code, key, {
         "floor": floor, "unit_type": unit_type, "area": area, "rent": rent,
-        "orientation": _text(cells.get("朝向"))[:20],
+        "orientation": orientation,
     }))
 
 
@@ -575,12 +590,8 @@ def _merge(obj, values: dict, new: list, changed: list, counter: Counter, build)
 
 
 def _text(value: Any, multiline: bool = False) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = CONTROL.sub("", str(value)).replace("\r\n", "\n").strip()
-    return text if multiline else " ".join(text.split())
+    # Text columns were checked in `_records`; here a number cell is a count or an amount.
+    return cell_text(value, multiline=multiline, numbers="any")
 
 
 def _time(value: Any, column: str, problems: list[str], *, required: bool) -> dt.datetime | None:
@@ -651,8 +662,11 @@ def _range(value: Any, column: str, limit: Decimal, problems: list[str]) -> tupl
 
 def _integer(value: Any, column: str, problems: list[str], *, low: int, high: int) -> int | None:
     text = _text(value)
-    if not re.fullmatch(r"-?\d+", text) or not (low <= int(text) <= high):
+    if not re.fullmatch(r"-?\d+", text):
         problems.append(f"{column}“{text}”应为整数" if text else f"{column}不能为空")
+        return None
+    if not low <= int(text) <= high:
+        problems.append(f"{column}“{text}”超出范围（应在{low}到{high}之间）")
         return None
     return int(text)
 

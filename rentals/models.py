@@ -2,12 +2,25 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .vocab import DISTRICT_CHOICES, UNIT_TYPE_ORDER, UnitType
+
+# "1号楼", "1栋" and "1" are one building; stored as "1" so each reads "1号楼" everywhere.
+BUILDING_WORDS = re.compile(r"^(\d+)\s*(?:号楼|号|栋|幢)$")
+ENTRANCE_WORDS = re.compile(r"^(\d+)\s*(?:单元|门)$")
+
+
+def normalise_building(text: str) -> str:
+    return BUILDING_WORDS.sub(r"\1", text.strip())
+
+
+def normalise_entrance(text: str) -> str:
+    return ENTRANCE_WORDS.sub(r"\1", text.strip())
 
 
 class PlanQuerySet(models.QuerySet):
@@ -63,9 +76,34 @@ class Plan(models.Model):
         ordering = ["-opens_at", "code"]
         verbose_name = "配租计划"
         verbose_name_plural = "配租计划"
+        # The window rule, written once: `window_problems` says it in words for forms and imports.
+        constraints = [
+            models.CheckConstraint(condition=Q(opens_at__lt=F("closes_at")), name="plan_opens_before_closes"),
+            models.CheckConstraint(
+                condition=Q(cancel_deadline__isnull=True) | Q(cancel_deadline__gt=F("opens_at")),
+                name="plan_cancel_deadline_after_opening",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    @staticmethod
+    def window_problems(
+        opens: dt.datetime | None, closes: dt.datetime | None, cancel: dt.datetime | None,
+    ) -> dict[str, str]:
+        """Field → why the 登记 window is impossible (the words for the constraints in Meta)."""
+        problems = {}
+        if opens and closes and opens >= closes:
+            problems["closes_at"] = "登记截止时间应晚于登记开始时间"
+        if opens and cancel and cancel <= opens:
+            problems["cancel_deadline"] = "取消截止时间应晚于登记开始时间"
+        return problems
+
+    def clean(self) -> None:
+        problems = self.window_problems(self.opens_at, self.closes_at, self.cancel_deadline)
+        if problems:
+            raise ValidationError({name: message + "。" for name, message in problems.items()})
 
     @property
     def effective_cancel_deadline(self) -> dt.datetime:
@@ -230,11 +268,17 @@ class Unit(models.Model):
         return f"{self.project.name} {self.label}"
 
     @property
+    def building_label(self) -> str:
+        # "3" reads 3号楼, but a building named "A座" keeps its name.
+        return f"{self.building}号楼" if self.building.isdigit() else self.building
+
+    @property
+    def entrance_label(self) -> str:
+        return f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
+
+    @property
     def label(self) -> str:
-        # "3" reads 3号楼, but a building already named "A座" or "3号楼" keeps its name.
-        building = f"{self.building}号楼" if self.building.isdigit() else self.building
-        entrance = f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
-        return f"{building}{entrance}{self.room}室"
+        return f"{self.building_label}{self.entrance_label}{self.room}室"
 
     @property
     def area_text(self) -> str:
@@ -253,6 +297,3 @@ def _range_text(low: Decimal, high: Decimal) -> str:
 def _num(value: Decimal) -> str:
     return f"{value.normalize():f}" if value is not None else ""
 
-
-def free_units_q() -> Q:
-    return Q(taken=False)

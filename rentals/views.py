@@ -7,8 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from bphc.gating import NEED_LOGIN, gate_message
-from bphc.http import login_url_with_next
+from bphc.gating import gate, gate_message
 
 from .forms import ProjectFilterForm, UnitFilterForm
 from .models import Plan, Project
@@ -31,7 +30,7 @@ def plans(request: HttpRequest) -> HttpResponse:
 def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
     """项目列表 of one plan, filtered by 区域 and 户型; verified families only."""
     plan = get_object_or_404(Plan.objects.published(), pk=plan_id)
-    if (refusal := _gate(request)) is not None:
+    if (refusal := gate(request)) is not None:
         return refusal
     rows = list(plan.projects.with_unit_counts().prefetch_related("offers"))
     form = ProjectFilterForm(request.GET or None, districts=[p.district for p in rows],
@@ -39,7 +38,7 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
     chosen = form.chosen()
     shown = [p for p in rows if _matches(p, **chosen)]
     context = {"plan": plan, "projects": shown, "total": len(rows), "form": form,
-               "query": urlencode(chosen)}
+               "query": urlencode(chosen), "unit_types": {o.unit_type for p in rows for o in p.offers.all()}}
     return render(request, "rentals/projects.html", context, status=400 if form.errors else 200)
 
 
@@ -47,10 +46,11 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
 def project(request: HttpRequest, project_id: int) -> HttpResponse:
     """详情页: the project, its 套型 and, for a real-time plan, its units one building at a time."""
     project = get_object_or_404(Project.objects.published().select_related("plan"), pk=project_id)
-    if (refusal := _gate(request)) is not None:
+    if (refusal := gate(request)) is not None:
         return refusal
     offers = project.offer_list()
     context = {"project": project, "plan": project.plan, "offers": offers, "now": timezone.now(),
+               "offer_types": [o.unit_type for o in offers],
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
@@ -89,17 +89,6 @@ def _matches(project: Project, district: str = "", unit_type: str = "") -> bool:
     if district and project.district != district:
         return False
     return not unit_type or any(o.unit_type == unit_type for o in project.offers.all())
-
-
-def _gate(request: HttpRequest) -> HttpResponse | None:
-    """The journey-4 page for a stranger or a person without a verified filing, else None."""
-    message = gate_message(request)
-    if message is None:
-        return None
-    context = {"message": message, "need_login": message == NEED_LOGIN,
-               "login_url": login_url_with_next(request.get_full_path())}
-    # A stranger is invited to log in (200); a signed-in person is refused until verified.
-    return render(request, "rentals/gate.html", context, status=200 if message == NEED_LOGIN else 403)
 
 
 def natural_key(text: str) -> tuple:

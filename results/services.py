@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from accounts.sms import send_sms_after_commit
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 from registrations.models import Registration
 from rentals.models import Offer, Plan
 
@@ -147,7 +148,8 @@ def _announce(plan: Plan, position: Position) -> None:
     filing = position.registration.filing
     phone = filing.account.phone if filing.account_id else filing.phone
     if phone:
-        send_sms_after_commit(phone, "results_published", {
+        notification_enqueue(phone=phone, purpose=Notification.Purpose.RESULTS_PUBLISHED,
+                             about=position.registration, params={
             "plan": plan.name, "project": position.project.name, "unit_type": position.unit_type,
             "number": position.registration.number, "position": position.number,
             "group_size": position.group_size, "offer_count": position.offer_count,

@@ -14,8 +14,9 @@ CUSTOM = [
     ("registrations", "registration", "cancel_on_behalf", "可代家庭取消登记"),
     ("registrations", "registration", "export_registrations", "可导出登记名单"),
     ("registrations", "registration", "view_dashboard", "可查看计划登记看板"),
-    ("accounts", "user", "change_phone_onsite", "可现场修改手机号"),
 ]
+# accounts.change_phone_onsite is declared in accounts.User.Meta.permissions and given to
+# the clerks by 0003_clerk_phone_onsite_permission.
 
 RENTALS_VIEW = [
     ("rentals", "plan", "view"), ("rentals", "project", "view"), ("rentals", "offer", "view"),
@@ -29,7 +30,6 @@ ROLES = {
         ("registrations", "registration", "assist_registration"),
         ("registrations", "registration", "cancel_on_behalf"),
         ("accounts", "user", "view"),
-        ("accounts", "user", "change_phone_onsite"),
         *RENTALS_VIEW,
     ],
     "计划管理员": [

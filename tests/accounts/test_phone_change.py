@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from accounts.models import AuditLog, SmsMessage, User
 from tests.conftest import last_code
+from tests.notifications.jobs import run_jobs
 
 STEP1 = "/accounts/center/phone/"
 STEP2 = "/accounts/center/phone/new/"
@@ -23,6 +24,7 @@ class TestPhoneChange:
         ).json()["sent"]
         with django_capture_on_commit_callbacks(execute=True):
             response = person_client.post(STEP2, {"phone": "13655556666", "code": last_code("13655556666")})
+        run_jobs()  # the notice goes through the queue
         assert response.status_code == 302
         person.refresh_from_db()
         assert person.phone == "13655556666"

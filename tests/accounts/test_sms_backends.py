@@ -54,7 +54,8 @@ def provider(settings):
         settings.SMS_BACKEND = "tencent"
         settings.SMS_TENCENT = {
             "ENDPOINT": fake.url, "REGION": "ap-beijing", "SECRET_ID": "id", "SECRET_KEY": "key",
-            "SDK_APP_ID": "1400000000", "TEMPLATE_ID": "100", "TIMEOUT": 0.5,
+            "SDK_APP_ID": "1400000000", "TIMEOUT": 0.5,
+            "TEMPLATES": {"code_register": "100", "code_login": "101", "registered": "200"},
         }
         return fake
 
@@ -96,4 +97,4 @@ class TestTencentBackend:
     def test_an_unreachable_provider_raises_sms_error(self, settings):
         settings.SMS_TENCENT = {**settings.SMS_TENCENT, "ENDPOINT": "http://127.0.0.1:9/", "TIMEOUT": 0.5}
         with pytest.raises(SmsError):
-            TencentBackend().send("13812345678", "text", ["123456"])
+            TencentBackend().send("13812345678", "code_login", "text", ["123456", "5"])

@@ -150,13 +150,16 @@ class TestSameRules:
         response = choose(clerk_client, project, unit_type="一居室")
         assert response.status_code == 400
         assert "行政区域限制：本计划仅限备案区为海淀区的家庭登记，您的备案区为朝阳区。" in text(response)
-        assert not Registration.objects.exists() and not AuditLog.objects.exists()
+        # Only the ID check itself is audited (issue 12 item 2); the refused choice writes nothing.
+        assert not Registration.objects.exists()
+        assert list(AuditLog.objects.values_list("action", flat=True)) == ["现场核对身份证号"]
 
     def test_a_unit_type_the_family_is_not_qualified_for_is_refused(self, clerk_client, walk_in_no_phone,
                                                                      quick_project):
         lookup(clerk_client, "GLH2026009002", walk_in_no_phone.id_number)
         page = text(clerk_client.get(CHOOSE, {"plan": quick_project.plan_id, "project": quick_project.pk}))
-        assert "三居室（不在该家庭的可选套型内）" in page
+        # Issue 14 item 9: the picker offers only what the family may register for.
+        assert '<option value="一居室">' in page and '<option value="三居室">' not in page
         response = choose(clerk_client, quick_project, unit_type="三居室")
         assert "套型资格不符" in text(response)
         assert not Registration.objects.exists()
@@ -321,6 +324,148 @@ def test_a_clerk_finds_a_familys_registrations_by_the_whole_id_number(clerk_clie
                                   acknowledged=True, channel=Registration.Channel.ASSISTED, clerk=clerk, consent="x")
     other, _ = registration_create(filing=family.filing, actor=family, project=quick_project, unit_type="一居室",
                                    acknowledged=True)
-    page = text(clerk_client.get("/admin/registrations/registration/", {"q": walk_in_no_phone.id_number}))
+    # Issue 12 items 2 and 10: by POST, so the number stays out of the address and the logs.
+    page = text(clerk_client.post("/admin/registrations/registration/find/", {"q": walk_in_no_phone.id_number},
+                                  follow=True))
     assert mine.number in page and other.number not in page
     assert walk_in_no_phone.masked_id_number in page
+
+
+def assisted(client, filing, project, *, unit_type: str = "一居室", unit=None) -> Registration:
+    lookup(client, filing.filing_no, filing.id_number)
+    choose(client, project, unit_type=unit_type, unit=unit)
+    client.post(CONFIRM, {"action": "register", "method": "documents", "documents_checked": "on"})
+    return Registration.objects.get(filing=filing)
+
+
+class TestReceipt:
+    """Issue 14 item 6: something to hand the family, on every registration's page."""
+
+    def test_after_the_registration_the_page_offers_the_receipt(self, clerk_client, walk_in_no_phone, quick_project):
+        registration = assisted(clerk_client, walk_in_no_phone, quick_project)
+        page = text(clerk_client.get(f"/admin/registrations/registration/{registration.pk}/change/"))
+        assert "打印登记回执" in page and f"/admin/registrations/registration/{registration.pk}/receipt.pdf" in page
+        assert "请打印登记回执交给家庭" in page
+
+    def test_the_receipt_is_the_familys_pdf_with_its_qr_and_check_code(self, clerk_client, walk_in_no_phone,
+                                                                       quick_project):
+        from django.test import RequestFactory
+
+        from registrations import receipts
+
+        registration = assisted(clerk_client, walk_in_no_phone, quick_project)
+        built = receipts.build(RequestFactory().get("/"), [registration])
+        assert registration.check_code in built[0]["verify_url"] and built[0]["qr"].startswith("data:image/svg")
+        response = clerk_client.get(f"/admin/registrations/registration/{registration.pk}/receipt.pdf")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF") and "no-store" in response["Cache-Control"]
+
+    def test_a_family_cannot_print_it_from_the_admin(self, family_client, clerk_client, walk_in_no_phone,
+                                                     quick_project):
+        registration = assisted(clerk_client, walk_in_no_phone, quick_project)
+        url = f"/admin/registrations/registration/{registration.pk}/receipt.pdf"
+        assert family_client.get(url)["Location"].startswith("/admin/login/")
+        assert clerk_client.get("/admin/registrations/registration/999999/receipt.pdf").status_code == 404
+
+
+class TestDocumentsWithAPhone:
+    """Issue 14 item 7: a family with a phone that is lost or broken still confirms, recorded as such."""
+
+    def test_the_papers_are_offered_beside_the_code(self, clerk_client, walk_in, quick_project):
+        lookup(clerk_client, "GLH2026009001", WALK_IN_ID)
+        choose(clerk_client, quick_project, unit_type="一居室")
+        page = text(clerk_client.get(CONFIRM))
+        assert "发送验证码到 138****5678" in page and "核验原件（手机丢失、损坏或无法接收短信）" in page
+
+    def test_the_papers_register_without_any_sms_and_say_so(self, clerk_client, clerk, walk_in, quick_project):
+        registration = assisted(clerk_client, walk_in, quick_project)
+        assert registration.consent == "已核验身份证原件及备案通知单原件（未使用短信，家庭手机 138****5678）"
+        assert not SmsMessage.objects.filter(text__contains="验证码").exists()
+
+    def test_choosing_the_papers_still_needs_the_tick(self, clerk_client, walk_in, quick_project):
+        lookup(clerk_client, "GLH2026009001", WALK_IN_ID)
+        choose(clerk_client, quick_project, unit_type="一居室")
+        response = clerk_client.post(CONFIRM, {"action": "register", "method": "documents"})
+        assert response.status_code == 400 and "请核验原件后勾选" in text(response)
+        assert not Registration.objects.exists()
+
+
+class TestLostRace:
+    """Issue 14 item 8: the code is spent only by a registration that succeeds."""
+
+    def test_the_code_survives_a_lost_flat_and_registers_another(self, clerk_client, walk_in, other_family,
+                                                               realtime_project):
+        from registrations.services import registration_create
+
+        first, second = realtime_project.units.order_by("pk")[:2]
+        lookup(clerk_client, "GLH2026009001", WALK_IN_ID)
+        choose(clerk_client, realtime_project, unit=first)
+        clerk_client.post(CONFIRM, {"action": "send_code"})
+        code = last_code(WALK_IN_PHONE)
+        registration_create(filing=other_family.filing, actor=other_family, project=realtime_project, unit=first,
+                            acknowledged=True)
+        lost = clerk_client.post(CONFIRM, {"action": "register", "code": code})
+        assert lost.status_code == 409 and "重新选择房源（已发送的验证码仍然有效）" in text(lost)
+        assert SmsCode.objects.get(phone=WALK_IN_PHONE, purpose="assist").used_at is None
+
+        assert choose(clerk_client, realtime_project, unit=second)["Location"] == CONFIRM
+        clerk_client.post(CONFIRM, {"action": "register", "code": code})
+        registration = Registration.objects.get(filing=walk_in)
+        assert registration.unit == second and registration.consent == "短信验证码确认（138****5678）"
+        assert SmsCode.objects.get(phone=WALK_IN_PHONE, purpose="assist").used_at is not None
+        assert SmsCode.objects.filter(phone=WALK_IN_PHONE).count() == 1  # no second code was needed
+
+    def test_a_wrong_code_still_counts_as_a_try(self, clerk_client, walk_in, quick_project):
+        lookup(clerk_client, "GLH2026009001", WALK_IN_ID)
+        choose(clerk_client, quick_project, unit_type="一居室")
+        clerk_client.post(CONFIRM, {"action": "send_code"})
+        wrong = "000000" if last_code(WALK_IN_PHONE) != "000000" else "111111"
+        clerk_client.post(CONFIRM, {"action": "register", "code": wrong})
+        assert SmsCode.objects.get(phone=WALK_IN_PHONE).attempts == 1
+
+
+class TestOnlyWhatTheFamilyMay:
+    """Issue 14 item 9: eligibility decides what the selects offer; units grouped by building."""
+
+    def test_plans_the_family_cannot_enter_are_not_offered(self, clerk_client, walk_in_no_phone, quick_project,
+                                                           family):
+        haidian = make_plan("HD2026-01", districts=["海淀区"])
+        make_project(haidian, "XM-HD-01", district="海淀区")
+        special = make_plan("TS2026-01", categories=["优抚"])
+        make_project(special, "XM-TS-01")
+        upcoming = make_plan("WL2026-01", opens_in_days=3)
+        make_project(upcoming, "XM-WL-01")
+        lookup(clerk_client, "GLH2026009002", walk_in_no_phone.id_number)
+        page = text(clerk_client.get(CHOOSE))
+        assert f'<option value="{quick_project.plan_id}">' in page
+        for plan in (haidian, special, upcoming):
+            assert f'<option value="{plan.pk}">' not in page and plan.name not in page
+
+    def test_a_plan_already_registered_in_is_not_offered(self, clerk_client, walk_in_no_phone, quick_project):
+        assisted(clerk_client, walk_in_no_phone, quick_project)
+        lookup(clerk_client, "GLH2026009002", walk_in_no_phone.id_number)
+        page = text(clerk_client.get(CHOOSE))
+        assert f'<option value="{quick_project.plan_id}">' not in page and "目前没有该家庭可以登记的配租计划" in page
+
+    def test_projects_without_a_unit_type_for_the_family_are_not_offered(self, clerk_client, walk_in_no_phone,
+                                                                         quick_project):
+        only_big = make_project(quick_project.plan, "XM-KS-02", ("三居室",))
+        lookup(clerk_client, "GLH2026009002", walk_in_no_phone.id_number)
+        page = text(clerk_client.get(CHOOSE, {"plan": quick_project.plan_id}))
+        assert f'<option value="{quick_project.pk}">' in page and f'<option value="{only_big.pk}">' not in page
+
+    def test_units_are_grouped_by_building_with_floor_orientation_and_area(self, clerk_client, walk_in_no_phone,
+                                                                          realtime_project):
+        from decimal import Decimal
+
+        from rentals.models import Unit
+
+        Unit.objects.create(project=realtime_project, building="2", entrance="1", floor=5, room="501",
+                            unit_type="一居室", area=Decimal("48.3"), rent=Decimal("1800"), orientation="南北")
+        Unit.objects.create(project=realtime_project, building="2", entrance="1", floor=6, room="601",
+                            unit_type="三居室", area=Decimal("88"), rent=Decimal("3000"), orientation="东")
+        lookup(clerk_client, "GLH2026009002", walk_in_no_phone.id_number)
+        page = text(clerk_client.get(CHOOSE, {"plan": realtime_project.plan_id, "project": realtime_project.pk}))
+        assert '<optgroup label="1号楼">' in page and '<optgroup label="2号楼">' in page
+        assert "5层 · 2号楼1单元501室 · 朝南北 · 一居室 · 48.3㎡ · 1800元/月" in page
+        assert "601室" not in page  # a 三居室 the family may not register for

@@ -146,7 +146,7 @@ def test_the_chart_scale_has_whole_gridlines_and_bars_in_proportion(peak, top):
 
     from django.utils import timezone
 
-    from registrations.admin import hourly_chart
+    from registrations.charts import hourly_chart
     from registrations.stats import Hour
 
     start = timezone.localtime().replace(minute=0, second=0, microsecond=0)
@@ -155,3 +155,14 @@ def test_the_chart_scale_has_whole_gridlines_and_bars_in_proportion(peak, top):
     plot_h = chart["bottom"] - chart["top"]
     assert float(chart["bars"][0]["h"]) == pytest.approx(plot_h * peak / top, abs=0.05)
     assert float(chart["bars"][1]["h"]) == 0
+
+
+def test_the_admin_home_leads_to_the_dashboards_and_the_counter(manager_client, clerk_client, auditor_client):
+    """Issue 14 item 25: the per-plan dashboard is reachable from the admin home."""
+    manager_home = manager_client.get("/admin/").content.decode()
+    assert 'href="/admin/registrations/registration/dashboard/"' in manager_home
+    assert 'href="/admin/registrations/registration/assist/"' not in manager_home
+    clerk_home = clerk_client.get("/admin/").content.decode()
+    assert 'href="/admin/registrations/registration/assist/"' in clerk_home
+    assert 'href="/admin/registrations/registration/dashboard/"' not in clerk_home
+    assert 'href="/admin/registrations/registration/dashboard/"' in auditor_client.get("/admin/").content.decode()

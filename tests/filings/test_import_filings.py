@@ -295,3 +295,47 @@ class TestUpsert:
         with (DATA / "filings_utf8_bom.csv").open(encoding="utf-8-sig", newline="") as f:
             lines = list(csv.reader(f))
         assert lines[0] == HEADER and [r[0] for r in lines[1:]] == [r[0] for r in ROWS]
+
+
+@pytest.mark.django_db
+class TestTheSheetLayer:
+    def test_a_header_marked_required_with_a_star_imports(self, tmp_path):
+        header = [f"{h}*" if i % 2 else f"{h}＊" for i, h in enumerate(HEADER)]
+        run_import(write_csv(tmp_path, [row(1)], header=header))
+        assert Filing.objects.get().filing_no == "GLH2026000001"
+
+    def test_a_number_cell_in_an_id_column_is_refused_not_read_through_a_float(self, tmp_path):
+        book = openpyxl.Workbook()
+        book.active.append(HEADER)
+        book.active.append([*row(1)[:3], 110105198001010016, *row(1)[4:]])
+        book.active.append([*row(2)[:4], 13612345678, *row(2)[5:]])
+        book.save(tmp_path / "numbers.xlsx")
+        lines = refused(tmp_path / "numbers.xlsx").splitlines()
+        assert any(line.startswith("第2行: 身份证号请以文本格式填写") for line in lines)
+        assert any(line.startswith("第3行: 手机号请以文本格式填写") for line in lines)
+        assert not Filing.objects.exists()
+
+    def test_a_code_shorter_than_six_characters_is_refused(self, tmp_path):
+        assert "验证码格式不正确（6–20位字母或数字）" in refused(write_csv(tmp_path, [row(1, 验证码="AB12C")]))
+
+    def test_an_xlsx_renamed_csv_says_what_it_is(self, tmp_path):
+        book = openpyxl.Workbook()
+        book.active.append(HEADER)
+        book.save(tmp_path / "filings.csv")
+        message = refused(tmp_path / "filings.csv")
+        assert "该文件实际是 Excel 工作簿（.xlsx），扩展名却是 .csv：请把扩展名改为 .xlsx 后导入" in message
+        assert "gb18030" not in message
+
+    def test_a_utf16_csv_says_what_it_is_and_how_to_save_it(self, tmp_path):
+        path = write_csv(tmp_path, [row(1)], encoding="utf-16")
+        message = refused(path)
+        assert "UTF-16 编码的文本" in message and "CSV UTF-8（逗号分隔）" in message
+        assert "gb18030" not in message
+
+    def test_a_corrupt_xlsx_says_it_is_damaged_not_badzipfile(self, tmp_path):
+        good = openpyxl.Workbook()
+        good.active.append(HEADER)
+        good.save(tmp_path / "full.xlsx")
+        (tmp_path / "cut.xlsx").write_bytes((tmp_path / "full.xlsx").read_bytes()[:300])
+        message = refused(tmp_path / "cut.xlsx")
+        assert "文件已损坏或不完整" in message and "BadZipFile" not in message

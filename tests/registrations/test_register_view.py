@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from bphc.gating import NEED_LOGIN
 from registrations.models import Registration
 from rentals.models import Plan
 
@@ -15,9 +16,18 @@ def _url(project, **query):
 @pytest.mark.django_db
 class TestGating:
     def test_a_stranger_is_sent_to_log_in_and_back(self, stranger, quick_project):
+        # Issue 13 item 6: one gate, the catalogue's: a page that says why, with the way back.
         response = stranger.get(_url(quick_project))
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=%2Fregister%2F")
+        page = response.content.decode()
+        assert response.status_code == 200 and NEED_LOGIN in page
+        assert 'href="/accounts/login/?next=%2Fregister%2F' in page
+
+    def test_a_session_that_ran_out_mid_registration_is_explained(self, stranger, quick_project):
+        response = stranger.post(_url(quick_project), {"unit_type": "一居室", "acknowledged": "on"})
+        page = response.content.decode()
+        assert "您的登录已过期，请重新登录后继续办理" in page
+        assert 'href="/accounts/login/?next=%2Fregister%2F' in page
+        assert not Registration.objects.exists()
 
     def test_a_person_without_filing_is_told_to_verify(self, person_client, quick_project):
         response = person_client.get(_url(quick_project))

@@ -7,6 +7,7 @@ from accounts.models import AuditLog, SmsMessage
 from registrations import eligibility as e
 from registrations.models import Registration
 from registrations.services import RegistrationRefused, registration_cancel, registration_create
+from tests.notifications.jobs import run_jobs
 
 
 def _register(family, project, **kw):
@@ -65,9 +66,10 @@ class TestCreate:
         second.refresh_from_db()
         assert not second.taken
 
-    def test_it_texts_the_family_after_commit(self, family, quick_project, django_capture_on_commit_callbacks):
-        with django_capture_on_commit_callbacks(execute=True):
-            registration, _ = _register(family, quick_project, unit_type="一居室")
+    def test_it_texts_the_family_through_the_queue(self, family, quick_project):
+        registration, _ = _register(family, quick_project, unit_type="一居室")
+        assert not SmsMessage.objects.exists()
+        run_jobs()
         text = SmsMessage.objects.get(phone=family.phone).text
         assert registration.number in text
 
@@ -119,3 +121,78 @@ class TestCancel:
         registration_cancel(registration=registration, actor=family)
         with pytest.raises(RegistrationRefused):
             registration_cancel(registration=registration, actor=family, now=timezone.now())
+
+
+@pytest.fixture
+def same_person_second_filing(family, make_user):
+    """Issue 14 item 1: the applicant of `family`'s filing, again, on a newer filing bound to another account.
+
+    The first filing is turned 失效 first, so the pair is one a uniqueness rule on valid
+    filings would still allow.
+    """
+    from filings.models import Filing
+    from tests.conftest import FAMILY_ID, make_filing_row
+
+    user = make_user("13955556666", name="陈静")
+    make_filing_row("GLH2024000009", id_number=FAMILY_ID, applicant_name="陈 静", account=user,
+                    bound_at=timezone.now())
+    return Filing.objects.get(account=user)
+
+
+@pytest.mark.django_db
+class TestOnePersonPerPlan:
+    def _first_registration_then_second_filing(self, family, project, second):
+        _register(family, project, unit_type="一居室")
+        family.filing.status = family.filing.Status.INVALID
+        family.filing.save()
+        return second
+
+    def test_the_same_id_number_on_another_filing_cannot_register_again(
+        self, family, quick_project, same_person_second_filing
+    ):
+        second = self._first_registration_then_second_filing(family, quick_project, same_person_second_filing)
+        with pytest.raises(RegistrationRefused) as refused:
+            registration_create(filing=second, actor=second.account, project=quick_project, unit_type="二居室",
+                                acknowledged=True)
+        assert refused.value.codes == {e.PERSON_REGISTERED}
+        assert "每人限登记一次" in refused.value.reasons[0].message
+        assert Registration.objects.count() == 1
+
+    def test_a_race_between_the_two_filings_ends_in_the_same_message(
+        self, family, quick_project, same_person_second_filing, monkeypatch
+    ):
+        from registrations import services
+
+        second = self._first_registration_then_second_filing(family, quick_project, same_person_second_filing)
+        real = services.blocking_registration
+        calls = iter([None])
+        # The second request read "nothing registered" before the first committed.
+        monkeypatch.setattr(services, "blocking_registration", lambda **kw: next(calls, None) or real(**kw))
+        with pytest.raises(RegistrationRefused) as refused:
+            registration_create(filing=second, actor=second.account, project=quick_project, unit_type="二居室",
+                                acknowledged=True)
+        assert refused.value.codes == {e.PERSON_REGISTERED}
+        assert Registration.objects.count() == 1
+
+    def test_the_database_holds_one_active_registration_per_person_per_plan(
+        self, family, quick_project, same_person_second_filing
+    ):
+        from django.db import IntegrityError, transaction
+
+        first, _ = _register(family, quick_project, unit_type="一居室")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Registration.objects.create(
+                number="X-2", check_code="ABCDEFGH", filing=same_person_second_filing,
+                person_digest=same_person_second_filing.id_digest, actor=family, plan=quick_project.plan,
+                project=quick_project, unit_type="二居室", notice_acknowledged_at=timezone.now(),
+            )
+        assert first.person_digest == family.filing.id_digest != ""
+
+    def test_after_a_cancel_the_other_filing_may_register(self, family, quick_project, same_person_second_filing):
+        first, _ = _register(family, quick_project, unit_type="一居室")
+        registration_cancel(registration=first, actor=family)
+        registration, created = registration_create(
+            filing=same_person_second_filing, actor=same_person_second_filing.account, project=quick_project,
+            unit_type="二居室", acknowledged=True,
+        )
+        assert created and registration.person_digest == first.person_digest

@@ -132,3 +132,34 @@ def test_a_published_plan_keeps_its_notice_and_a_sane_window(admin, drafts):
 
     assert "已发布的计划必须有告知书" in page and "登记截止时间应晚于登记开始时间" in page
     assert Plan.objects.get(pk=ready.pk).notice
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "＝1", "＋1", "－1", "＠1"])
+def test_the_admin_forms_refuse_names_that_would_run_as_formulas(name):
+    from django.forms import modelform_factory
+
+    from rentals.admin import PlanForm, ProjectForm
+
+    for form_class, model in ((PlanForm, Plan), (ProjectForm, Project)):
+        form = modelform_factory(model, form=form_class, fields=["name"])(data={"name": name})
+        assert not form.is_valid()
+        assert "不能以 = + - @ 或制表符开头" in form.errors["name"][0]
+
+
+def test_the_database_refuses_a_plan_window_that_closes_before_it_opens():
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    now = timezone.now()
+    bad = [{"closes_at": now - dt.timedelta(hours=1)},
+           {"closes_at": now + dt.timedelta(days=1), "cancel_deadline": now - dt.timedelta(hours=1)}]
+    for times in bad:
+        plan = Plan(code="BAD", name="错误窗口", mode=Plan.Mode.QUICK, opens_at=now, **times)
+        with pytest.raises(ValidationError):
+            plan.clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            plan.save()
+    assert not Plan.objects.exists()

@@ -14,6 +14,7 @@ from .workbook import (
     PLAN_HEADER,
     PROJECT_HEADER,
     SHANGHAI,
+    UNIT_HEADER,
     load,
     plan_row,
     project_row,
@@ -236,7 +237,7 @@ class TestABadFile:
         (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
         with pytest.raises(CommandError, match="只支持 .xlsx"):
             run(tmp_path / "plans.csv")
-        with pytest.raises(CommandError, match="无法读取文件"):
+        with pytest.raises(CommandError, match="无法读取 Excel 文件：该文件不是 Excel 工作簿"):
             run(tmp_path / "broken.xlsx")
         with pytest.raises(CommandError, match="找不到文件"):
             run(tmp_path / "missing.xlsx")
@@ -358,3 +359,61 @@ def test_a_number_of_hundreds_of_digits_reads_as_no_number():
     # The importer then lists the row as bad instead of failing on it.
     assert _decimal("9" * 300) is None
     assert _decimal("42.505") == Decimal("42.51")
+
+
+class TestTheSheetLayer:
+    def test_a_header_marked_required_with_a_star_imports(self, tmp_path):
+        book = read_book({"计划": [(1, tuple(f"{h}*" for h in PLAN_HEADER)), (2, tuple(plan_row()))],
+                          "项目": [(1, tuple(f"＊{h}" for h in PROJECT_HEADER)), (2, tuple(project_row()))]})
+        assert book.problems == []
+        assert list(book.plans) == ["JH2026-01"] and list(book.projects) == ["XM001"]
+
+    def test_a_number_cell_where_text_is_required_is_refused(self, tmp_path):
+        book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(code=20260001)))],
+                          "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(20260001, "XM001")))]})
+        assert "计划 第2行: 计划编号请以文本格式填写" in book.problems[0]
+        assert any(p.startswith("项目 第2行: 计划编号请以文本格式填写") for p in book.problems)
+
+    def test_whole_numbers_for_building_entrance_and_room_read_as_their_digits(self, tmp_path):
+        units = [unit_row(building=3, entrance=2, room=101)]
+        load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=1)], units)
+        unit = Unit.objects.get()
+        assert (unit.building, unit.entrance, unit.room) == ("3", "2", "101")
+
+    def test_an_xlsx_renamed_csv_is_told_to_take_its_name_back(self, tmp_path):
+        write_book(tmp_path / "plans.csv", [plan_row()], [project_row()])
+        with pytest.raises(CommandError, match="实际是 Excel 工作簿（.xlsx），扩展名却是 .csv：请把扩展名改为 .xlsx"):
+            run(tmp_path / "plans.csv")
+
+
+class TestUnitCellsOutOfRange:
+    def test_floor_zero_an_unknown_orientation_and_an_out_of_range_floor_are_refused(self):
+        units = [unit_row(floor=0, room="101"), unit_row(room="102", orientation="上"), unit_row(floor=999, room="103")]
+        book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(mode="实时配租")))],
+                          "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(count=3)))],
+                          "房源": [(1, UNIT_HEADER), *((i, tuple(u)) for i, u in enumerate(units, start=2))]})
+        assert any(p.startswith("房源 第2行: 楼层不能为0") for p in book.problems)
+        assert any(p.startswith("房源 第3行: 朝向“上”应写成") for p in book.problems)
+        assert "房源 第4行: 楼层“999”超出范围（应在-10到200之间）" in book.problems
+
+
+def test_the_commands_find_an_imported_plan_by_its_code_in_any_case(tmp_path):
+    load(tmp_path, [plan_row("JH2026-01")], [project_row()])
+    out = StringIO()
+    call_command("plan_stats", "jh2026-01", stdout=out)
+    assert "（JH2026-01）" in out.getvalue()
+
+
+def test_names_that_a_spreadsheet_would_run_as_formulas_are_refused():
+    book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(name="=HYPERLINK(1)")))],
+                      "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(name="＠SUM(A1)")))]})
+    assert any(p.startswith("计划 第2行: 计划名称不能以 = + - @ 或制表符开头") for p in book.problems)
+    assert any(p.startswith("项目 第2行: 项目名称不能以 = + - @ 或制表符开头") for p in book.problems)
+
+
+@pytest.mark.parametrize("building,entrance", [("1", "1"), ("1号楼", "1单元"), ("1栋", "1")])
+def test_buildings_and_entrances_written_the_natural_way_read_right(tmp_path, building, entrance):
+    units = [unit_row(building=building, entrance=entrance, room="101")]
+    load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=1)], units)
+    unit = Unit.objects.get()
+    assert (unit.building, unit.entrance, unit.label) == ("1", "1", "1号楼1单元101室")

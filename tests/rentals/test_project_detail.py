@@ -138,9 +138,10 @@ def test_a_real_time_project_uses_a_fixed_number_of_queries(family_client, tmp_p
     Unit.objects.filter(pk__in=Unit.objects.values("pk")[: count // 3]).update(taken=True)
     assert Plan.objects.get().projects.get().units.count() == count
 
-    # user, filing; project and plan; offers; counts by building; the chosen building's units
+    # user, filing; project and plan; offers; counts by building; the chosen building's units;
+    # the family's registration in the plan (issue 14 item 14: said before any button)
     path = url(Project.objects.get())
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = family_client.get(path)
     assert response.status_code == 200
     assert "已登记" in response.content.decode()
@@ -148,6 +149,6 @@ def test_a_real_time_project_uses_a_fixed_number_of_queries(family_client, tmp_p
 
 def test_a_quick_project_uses_a_fixed_number_of_queries(family_client, quick_plan, django_assert_max_num_queries):
     path = url(quick_plan.projects.first())
-    # user, filing; project and plan; offers
-    with django_assert_max_num_queries(4):
+    # user, filing; project and plan; offers; the family's registration in the plan
+    with django_assert_max_num_queries(5):
         assert family_client.get(path).status_code == 200

@@ -146,8 +146,8 @@ def test_it_uses_a_fixed_number_of_queries(family_client, tmp_path, projects, dj
     from rentals.models import Plan
 
     plan = Plan.objects.get()
-    # user, filing; plan; projects with unit counts; their offers
-    with django_assert_max_num_queries(5):
+    # user, filing; plan; projects with unit counts; their offers; the family's registration in the plan
+    with django_assert_max_num_queries(6):
         response = family_client.get(url(plan), {"district": "朝阳区", "unit_type": "二居室"})
     assert response.status_code == 200
     assert response.content.decode().count("查看详情 登记") == projects // 2

@@ -13,7 +13,8 @@ from results.models import Draw, Position
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_a_published_lottery_and_a_second_run_changes_nothing():
+def test_the_demo_has_a_published_lottery_and_a_second_run_changes_nothing(settings):
+    settings.DEBUG = True  # seed_demo refuses to run with DEBUG off (issue 12 item 11)
     call_command("seed_demo", stdout=StringIO())
     draw = Draw.objects.get(plan__code=demo.CODE)
     assert draw.is_published and draw.lottery and Position.objects.filter(draw=draw).count() == 8

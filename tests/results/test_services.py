@@ -14,6 +14,7 @@ from results import draw as rules
 from results.models import Draw, Freeze, Position
 from results.services import ResultsRefused, draw_run, plan_freeze, results_publish
 from tests.conftest import make_filing_row
+from tests.notifications.jobs import run_jobs
 from tests.registrations.conftest import make_plan, make_project
 from tests.results.conftest import PUBLIC_VALUE, SEED, close, lottery_plan, register
 
@@ -136,8 +137,9 @@ def test_publishing_tells_each_family_its_position_and_is_audited(closed_lottery
     draw_run(plan=closed_lottery, seed=SEED, public_value=PUBLIC_VALUE, actor=staff)
     with django_capture_on_commit_callbacks(execute=True):
         results_publish(plan=closed_lottery, actor=staff)
+    run_jobs()  # the notices go through the queue
     position = Position.objects.get(registration__filing__filing_no="TST2026000001")
-    sms = SmsMessage.objects.get(phone="13800000101")
+    sms = SmsMessage.objects.get(phone="13800000101", text__contains="排序结果")  # not its 登记成功 text
     assert f"顺序号为{position.number}" in sms.text and "本项目一居室共3户登记，房源10套" in sms.text
     assert AuditLog.objects.filter(action="发布公示", target_id=str(closed_lottery.pk)).count() == 1
     with pytest.raises(ResultsRefused, match="已于"):

@@ -24,6 +24,7 @@ MATRIX = {
     "home": ("/", "200 200 200 200 200 200 200 200 200"),
     "gzf": ("/gzf/", "200 200 200 200 200 200 200 200 200"),
     "switch_mode": ("/mode/", "405 405 405 405 405 405 405 405 405"),  # a POST form for everyone
+    "help": ("/help/", "200 200 200 200 200 200 200 200 200"),
     "accounts:register": ("/accounts/register/", "200 302 302 302 302 302 302 200 302"),
     "accounts:login": ("/accounts/login/", "200 200 200 200 200 200 200 200 200"),
     "accounts:logout": ("/accounts/logout/", "405 405 405 405 405 405 405 405 405"),
@@ -36,7 +37,8 @@ MATRIX = {
     "rentals:project": ("/gzf/projects/{project}/", "200 403 200 200 403 403 403 200 403"),
     "filings:info": ("/filing/", "302 200 200 200 200 200 200 302 200"),
     "filings:verify": ("/filing/verify/", "302 200 302 302 200 200 200 302 200"),  # bound: to the facts
-    "registrations:register": ("/register/{project}/?unit={unit}", "302 403 200 200 403 403 403 302 403"),
+    # One gate (issue 13 item 6): a stranger reads the catalogue's "please log in" page, as on a project.
+    "registrations:register": ("/register/{project}/?unit={unit}", "200 403 200 200 403 403 403 200 403"),
     "registrations:success": ("/registrations/{reg_a}/success/", "302 404 200 404 404 404 404 302 404"),
     "registrations:records": ("/center/records/", "302 200 200 200 200 200 200 302 200"),
     "registrations:detail": ("/registrations/{reg_a}/", "302 404 200 404 404 404 404 302 404"),
@@ -44,6 +46,9 @@ MATRIX = {
     "registrations:print_pdf": ("/registrations/print.pdf?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
     "registrations:cancel": ("/registrations/cancel/?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
     "registrations:verify": ("/verify/{number_a}/{check_a}/", "200 200 200 200 200 200 200 200 200"),
+    "notifications:plan_reminder": ("/notifications/plans/{plan}/remind/", "405 405 405 405 405 405 405 405 405"),
+    "admin:notifications_notification_changelist": (
+        "/admin/notifications/notification/", "302 302 302 302 200 403 200 302 302"),
     "dev_sms": ("/dev/sms/", "404 404 404 404 404 404 404 404 404"),
     "staff_login": ("/admin/login/", "200 200 200 200 302 302 302 200 200"),
     "admin:index": ("/admin/", "302 302 302 302 200 200 200 302 302"),
@@ -64,6 +69,14 @@ MATRIX = {
         "/admin/registrations/registration/assist/confirm/", "302 302 302 302 302 403 403 302 302"),
     "admin:registrations_cancel_on_behalf": (
         "/admin/registrations/registration/{reg_a}/cancel/", "302 302 302 302 200 403 403 302 302"),
+    # The family search is a POST (issue 12 item 10); the receipt is any registration viewer's.
+    "admin:accounts_user_find": ("/admin/accounts/user/find/", "302 302 302 302 405 405 405 302 302"),
+    "admin:filings_filing_find": ("/admin/filings/filing/find/", "302 302 302 302 405 405 405 302 302"),
+    "admin:registrations_registration_find": (
+        "/admin/registrations/registration/find/", "302 302 302 302 405 405 405 302 302"),
+    "admin:filings_filing_phone": ("/admin/filings/filing/{filing_a}/phone/", "302 302 302 302 200 403 403 302 302"),
+    "admin:registrations_receipt": (
+        "/admin/registrations/registration/{reg_a}/receipt.pdf", "302 302 302 302 200 200 200 302 302"),
     "admin:registrations_dashboards": (
         "/admin/registrations/registration/dashboard/", "302 302 302 302 403 200 200 302 302"),
     "admin:registrations_dashboard": (
@@ -132,7 +145,8 @@ def world(make_user):
     drawn = _drawn_plan(people["manager"])
     values = {"code": drawn.plan.code, "draw": drawn.pk, "quick_plan": drawn.plan_id,
               "plan": project.plan_id, "project": project.pk, "unit": units[1].pk, "reg_a": reg_a.pk,
-              "number_a": reg_a.number, "check_a": reg_a.check_code, "family_a": people["family_a"].pk}
+              "number_a": reg_a.number, "check_a": reg_a.check_code, "family_a": people["family_a"].pk,
+              "filing_a": people["family_a"].filing.pk}
     clients = {"stranger": Client()}
     for key, user in people.items():
         clients[key] = Client()

@@ -1,7 +1,8 @@
 import importlib
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 
@@ -9,6 +10,10 @@ class Command(BaseCommand):
     help = "Load the demo accounts, filings and plans (idempotent: running it again changes nothing)."
 
     def handle(self, *args, **options) -> None:
+        # The demo accounts have published passwords (README): on a production database
+        # they would be open doors, staff accounts among them.
+        if not settings.DEBUG:
+            raise CommandError("演示数据只能在开发环境（DEBUG 开启）中加载；生产环境禁止运行 seed_demo。")
         # Each app that has demo data ships a `demo.load(stdout)`; apps are visited in the
         # order of INSTALLED_APPS, which follows the dependencies.
         for config in apps.get_app_configs():

@@ -7,7 +7,8 @@ from rentals.models import Plan
 
 def get_plan(code: str) -> Plan:
     """The plan with this 计划编号, or a CommandError that lists the codes there are."""
-    plan = Plan.objects.filter(code=code.strip()).first()
+    # Operators type codes as they remember them: gzf-2026-ks04 is GZF-2026-KS04.
+    plan = Plan.objects.filter(code__iexact=code.strip()).first()
     if plan is None:
         codes = list(Plan.objects.order_by("-opens_at").values_list("code", flat=True)[:10])
         known = "、".join(codes) if codes else "（尚无配租计划）"

@@ -1,4 +1,3 @@
-import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,14 +7,6 @@ from accounts.audit import audit_record
 from registrations.exports import FORMATS, default_filename, write_export
 
 from ._plans import get_plan
-
-
-def _os_user() -> str:
-    """Who ran the command, as far as the machine knows: the audit log's "who" for operators."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "未知用户"
 
 
 class Command(BaseCommand):
@@ -43,7 +34,7 @@ class Command(BaseCommand):
                 with partial.open("wb") as out:
                     count = write_export(plan, out, fmt=fmt, full_id=full_id)
                 audit_record(
-                    actor=None, actor_label=f"命令行（{_os_user()}）",
+                    actor=None, command="export_registrations",
                     action="导出登记名单（完整身份证号）" if full_id else "导出登记名单", target=plan,
                     details={"rows": count, "format": fmt, "file": str(path.resolve()), "full_id": full_id},
                 )

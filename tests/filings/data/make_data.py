@@ -38,9 +38,11 @@ def _xlsx(name: str) -> None:
     sheet.title = "备案"
     sheet.append(HEADER)
     for row in ROWS:
-        # Phones as numbers and dates as date cells, the way a clerk's Excel holds them.
-        phone = int(row[4]) if row[4] else None
-        sheet.append([*row[:4], phone, *row[5:]])
+        # Identifiers in text cells (a number cell is refused: Excel rounds long numbers),
+        # sizes as numbers and dates as date cells, the way a clerk's Excel holds them.
+        sheet.append([*row[:4], row[4] or None, *row[5:]])
+        for column in (1, 2, 4, 5):
+            sheet.cell(row=sheet.max_row, column=column).number_format = "@"
         sheet.cell(row=sheet.max_row, column=11).number_format = "yyyy-mm-dd"
     book.save(HERE / name)
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_id_digest_alter_user_id_number'),
+        ('accounts', '0003_phone_onsite_permission_in_meta_reset_code'),
     ]
 
     operations = [
