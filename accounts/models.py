@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("工作人员", default=False)
     is_active = models.BooleanField("有效", default=True)
     date_joined = models.DateTimeField("注册时间", default=timezone.now)
+    # 长辈版 (large type) chosen on the account, so another phone opens in it at login;
+    # None until the person uses the switch while signed in (then the browser's cookie rules).
+    elder_mode = models.BooleanField("长辈版", null=True, blank=True)
 
     objects = UserManager()
 

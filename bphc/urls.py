@@ -5,11 +5,12 @@ from django.urls import include, path
 from accounts import views as account_views
 from guide import views as guide_views
 
-from . import views
+from . import modes, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("gzf/", views.gzf, name="gzf"),
+    path("mode/", modes.switch_mode, name="switch_mode"),
     path("help/", guide_views.help_page, name="help"),
     path("accounts/", include("accounts.urls")),
     path("gzf/", include("rentals.urls")),

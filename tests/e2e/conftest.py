@@ -128,7 +128,19 @@ def screen(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def _new_context(browser, screen: str, live_server):
+# Every journey runs in both display modes; visit_check holds each page to its mode's numbers.
+MODES = ("standard", "elder")
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """'standard' (标准版) or 'elder' (长辈版): the mode the browser has chosen before the test starts."""
+    return request.param
+
+
+def _new_context(browser, screen: str, live_server, mode: str = "standard"):
+    from bphc.modes import COOKIE
+
     context = browser.new_context(
         base_url=live_server.url,
         locale="zh-CN",
@@ -136,6 +148,7 @@ def _new_context(browser, screen: str, live_server):
         **SCREENS[screen],
     )
     context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies([{"name": COOKIE, "value": mode, "url": live_server.url}])
     return context
 
 
@@ -168,8 +181,8 @@ def _add_session(context, user, live_server) -> None:
 
 
 @pytest.fixture
-def context(browser, screen: str, live_server) -> Iterator:
-    context = _new_context(browser, screen, live_server)
+def context(browser, screen: str, mode: str, live_server) -> Iterator:
+    context = _new_context(browser, screen, live_server, mode)
     yield context
     context.close()
 
@@ -197,15 +210,15 @@ def sign_in(context, live_server):
 
 
 @pytest.fixture
-def another_browser(browser, screen: str, live_server) -> Iterator:
-    """another_browser(user=None): a page in a second person's browser (own cookies), same screen.
+def another_browser(browser, screen: str, mode: str, live_server) -> Iterator:
+    """another_browser(user=None): a page in a second person's browser (own cookies), same screen and mode.
 
     Signed in as `user` when given; for journeys where two families meet (one takes a unit).
     """
     contexts = []
 
     def _open(user=None):
-        context = _new_context(browser, screen, live_server)
+        context = _new_context(browser, screen, live_server, mode)
         contexts.append(context)
         if user is not None:
             _add_session(context, user, live_server)
@@ -253,6 +266,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if skipped:
         terminalreporter.section("BROWSER TESTS SKIPPED", sep="!", red=True, bold=True)
         terminalreporter.write_line(skipped, red=True, bold=True)
+    from tests.e2e.helpers import smallest
+
+    for mode, figures in sorted(smallest.items()):
+        terminalreporter.section(f"smallest figures measured, {mode}", sep="-")
+        for key, value in figures.items():
+            terminalreporter.write_line(f"{key}: {value}")
     saved = config.stash.get(_artifacts_key, None)
     if saved:
         terminalreporter.section("browser failure artifacts", sep="-", yellow=True)

@@ -13,11 +13,13 @@ _axe_source: str | None = None
 
 
 def visit_check(page: Page) -> None:
-    """The checks for every page a journey visits: accessible, no sideways scroll, no script or CSP errors."""
+    """The checks for every page a journey visits: accessible, no sideways scroll, no script or CSP
+    errors, and text and targets as large as the page's mode (长辈版 or 标准版) promises."""
     page.wait_for_load_state("load")
     assert_no_script_errors(page)
     assert_no_sideways_scroll(page)
     assert_accessible(page)
+    assert_sizes(page)
 
 
 def assert_no_script_errors(page: Page) -> None:
@@ -97,3 +99,65 @@ def tab_to(page: Page, locator, *, limit: int = 40) -> int:
         if locator.evaluate("el => el === document.activeElement"):
             return presses
     raise AssertionError(f"{locator} was not reached with {limit} presses of Tab")
+
+
+# The numbers each mode promises (CSS px at 1×). 长辈版 follows MIIT's 适老化 specs; the gap
+# between targets and the standard text floor are this project's own.
+MODE_LIMITS = {
+    "elder": {"text": 24, "line": 1.5, "paragraph": 1.3, "target": 60, "gap": 8, "contrast": 7.0},
+    "standard": {"text": 14, "line": 1.2, "paragraph": 1.0, "target": 44, "gap": 4, "contrast": 4.5},
+}
+MEASURE_JS = (Path(__file__).resolve().parent / "measure.js").read_text(encoding="utf-8")
+# The smallest figure of each kind over every page measured in this run, per mode (for the report).
+smallest: dict[str, dict] = {}
+
+
+def page_mode(page: Page) -> str:
+    return "elder" if page.evaluate("() => document.documentElement.classList.contains('elder')") else "standard"
+
+
+def measure(page: Page, target_limit: float = 0) -> dict:
+    """The smallest text, line height, paragraph spacing, target, gap and body-text contrast on the
+    page; `small` lists (up to ten) targets narrower or lower than target_limit."""
+    return page.evaluate(MEASURE_JS, target_limit)
+
+
+def assert_sizes(page: Page) -> None:
+    """Every visible text, target and gap on the page as large as its mode's numbers in MODE_LIMITS."""
+    mode = page_mode(page)
+    limits = MODE_LIMITS[mode]
+    m = measure(page, limits["target"])
+    _remember(mode, page.url, m)
+    problems = []
+    if m["text"] and m["text"]["size"] < limits["text"]:
+        problems.append(f"text {m['text']['size']}px < {limits['text']}px at {m['text']['at']}")
+    if m["line"] and m["line"]["ratio"] < limits["line"]:
+        problems.append(f"line height {m['line']['ratio']:.2f} < {limits['line']} at {m['line']['at']}")
+    if m["paragraph"] and m["paragraph"]["ratio"] < limits["paragraph"]:
+        problems.append(
+            f"paragraph spacing {m['paragraph']['ratio']:.2f}× line height < {limits['paragraph']} "
+            f"at {m['paragraph']['at']}"
+        )
+    for t in m["small"]:
+        problems.append(f"target {t['w']}×{t['h']}px < {limits['target']}px at {t['at']}")
+    if m["gap"] and m["gap"]["px"] < limits["gap"]:
+        problems.append(f"gap {m['gap']['px']}px < {limits['gap']}px between {m['gap']['at']}")
+    if m["contrast"] and m["contrast"]["ratio"] < limits["contrast"]:
+        problems.append(f"text contrast {m['contrast']['ratio']:.2f}:1 < {limits['contrast']}:1 at {m['contrast']['at']}")
+    assert not problems, f"{mode} page {page.url} is below its numbers:\n  " + "\n  ".join(problems[:12])
+
+
+def _remember(mode: str, url: str, m: dict) -> None:
+    low = smallest.setdefault(mode, {"pages": 0})
+    low["pages"] += 1
+    figures = {
+        "text": m["text"] and m["text"]["size"],
+        "line": m["line"] and m["line"]["ratio"],
+        "paragraph": m["paragraph"] and m["paragraph"]["ratio"],
+        "target": m["target"] and min(m["target"]["w"], m["target"]["h"]),
+        "gap": m["gap"] and m["gap"]["px"],
+        "contrast": m["contrast"] and m["contrast"]["ratio"],
+    }
+    for key, value in figures.items():
+        if value is not None and (key not in low or value < low[key][0]):
+            low[key] = (round(value, 2), url)

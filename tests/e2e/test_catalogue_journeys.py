@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from filings.models import Filing
 from registrations.services import registration_create
 from rentals.models import Plan
-from tests.e2e.helpers import request_code, visit_check
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import page_mode, request_code, visit_check
 from tests.registrations.conftest import make_plan, make_project, make_units
 
 pytestmark = pytest.mark.browser
@@ -155,6 +156,10 @@ def test_a_family_opens_a_real_time_projects_units_and_sees_the_taken_one(page: 
     expect(units.get_by_role("link", name="登记 1号楼1单元102室")).to_be_visible()
     expect(units.get_by_role("link", name=re.compile("^登记 "))).to_have_count(7)
     visit_check(page)
+    # No table makes the page scroll sideways, at 24 px on a 375 px phone either.
+    assert page.evaluate("() => [...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
+    # Looked at by hand: in 长辈版 on a phone the unit table is one labelled block per unit.
+    page.screenshot(path=str(ARTIFACTS / f"units-{page_mode(page)}-{page.viewport_size['width']}.png"), full_page=True)
 
     page.get_by_label("只看可选房源").check()
     page.get_by_role("button", name="筛选").click()

@@ -23,6 +23,7 @@ PERSONAS = ("stranger", "person", "family_a", "family_b", "clerk", "manager", "a
 MATRIX = {
     "home": ("/", "200 200 200 200 200 200 200 200 200"),
     "gzf": ("/gzf/", "200 200 200 200 200 200 200 200 200"),
+    "switch_mode": ("/mode/", "405 405 405 405 405 405 405 405 405"),  # a POST form for everyone
     "help": ("/help/", "200 200 200 200 200 200 200 200 200"),
     "accounts:register": ("/accounts/register/", "200 302 302 302 302 302 302 200 302"),
     "accounts:login": ("/accounts/login/", "200 200 200 200 200 200 200 200 200"),
