@@ -157,7 +157,7 @@ def test_the_filings_list_shows_its_last_columns_at_1280(desktop_only, page: Pag
     page.goto("/admin/filings/filing/")
     page.screenshot(path=str(ARTIFACTS / "clerk-filings-list.png"), full_page=True)
     last = page.locator("#result_list thead th").last
-    expect(last).to_contain_text("绑定账号")
+    expect(last).to_contain_text("认证锁定")  # the last column since the per-filing lockout
     # Inside the list's own scroll box, not merely inside the window.
     right = last.evaluate("el => el.getBoundingClientRect().right")
     box = page.locator("#changelist .results").evaluate("el => el.getBoundingClientRect().right")
