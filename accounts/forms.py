@@ -366,6 +366,47 @@ class OnsitePhoneForm(NewPhoneCheckMixin, CodeCheckMixin, forms.Form):
         return cleaned
 
 
+class PasswordResetForm(CodeCheckMixin, forms.Form):
+    """忘记密码: the phone, the code sent to it, and the new password twice."""
+
+    code_purpose = SmsCode.Purpose.RESET
+
+    phone = PhoneField()
+    code = CodeField()
+    password = forms.CharField(
+        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少8位，不能全是数字。",
+    )
+    password2 = forms.CharField(
+        label="确认新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.user: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "两次输入的密码不一致。")
+        phone = cleaned.get("phone")
+        # Staff accounts are never reset by SMS alone (it would hand over both factors), and
+        # no code was sent to them or to a phone without an account: both read "wrong code".
+        user = User.objects.filter(phone=phone, is_active=True, is_staff=False).first() if phone else None
+        if p1 and not self.errors:
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        self.check_code(cleaned)
+        if not self.errors:
+            if user is None:
+                self.add_error("code", "手机号或验证码不正确。")
+            self.user = user
+        return cleaned
+
+
 class StaffLoginForm(PasswordLoginForm):
     """Admin sign-in, step 1: phone and password of a staff account."""
 

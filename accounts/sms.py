@@ -16,6 +16,7 @@ Counters live in the shared cache through bphc.limits, which fails closed: with 
 away, codes are refused with BUSY_SMS, never sent unlimited.
 """
 
+import collections
 import datetime as dt
 import hashlib
 import hmac
@@ -23,6 +24,7 @@ import ipaddress
 import json
 import logging
 import math
+import statistics
 import time
 import urllib.error
 import urllib.request
@@ -312,18 +314,42 @@ def _send_code(request: HttpRequest, *, phone: str, purpose: str, deliver: bool,
         log.warning("SMS code refused: the portal's SMS budget is spent")
         limits.release(_cooldown(phone, purpose))
         return BUDGET_SPENT
-    if not deliver:
-        return None
     row, code = SmsCode.issue(phone=phone, purpose=purpose)
+    if not deliver:
+        # The same work as a real send, and as long: whoever times the answer cannot tell
+        # a phone that has an account from one that has none. The code reaches nobody.
+        time.sleep(_typical_send.seconds)
+        return None
+    started = time.perf_counter()
     try:
         send_sms(phone, f"code_{purpose}", {"code": code, "minutes": code_minutes()})
     except SmsError:
         row.delete()
         limits.release(_cooldown(phone, purpose))
         return SEND_FAILED
+    _typical_send.observe(time.perf_counter() - started)
     limits.spend(budget.group, phone, getattr(settings, budget.rate_setting))
     _spend_budget()
     return None
+
+
+class _SendTime:
+    """How long the provider usually takes to accept a code: the median of this process's
+    recent sends (a median, so one slow send does not make every pretended one slow)."""
+
+    def __init__(self, keep: int = 25) -> None:
+        self.recent: collections.deque[float] = collections.deque(maxlen=keep)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(self.recent) if self.recent else 0.0
+
+    def observe(self, took: float) -> None:
+        self.recent.append(min(took, SMS_TIMEOUT_CAP_SECONDS))
+
+
+SMS_TIMEOUT_CAP_SECONDS = 3.0
+_typical_send = _SendTime()
 
 
 def phone_change_started(request: HttpRequest) -> bool:
@@ -380,3 +406,20 @@ def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
     if problem:
         return False, problem
     return True, code_sent_message()
+
+
+def page_wait(request: HttpRequest, form, purpose: str) -> int:
+    """Seconds left on the resend wait of the phone a code form names, for the page to show.
+
+    A page shown again (a form error, the no-script send) must keep the countdown the server
+    enforces, or the reset button invites a press that is refused as if a code had gone out.
+    """
+    from .forms import SendCodeForm
+
+    if purpose in SELF_PHONE_PURPOSES:
+        phone = request.user.phone if request.user.is_authenticated else None
+    else:
+        raw = form["phone"].value() if form is not None and "phone" in form.fields else None
+        check = SendCodeForm({"phone": raw or ""})
+        phone = check.cleaned_data["phone"] if check.is_valid() else None
+    return resend_wait(phone, purpose) if phone else 0

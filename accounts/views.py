@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,13 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bphc.admin import has_second_factor, mark_second_factor
-from bphc.http import safe_next
+from bphc.http import client_ip, safe_next
+from bphc.masking import mask_phone
 
+from .audit import audit_record
 from .forms import (
     CodeLoginForm,
     NewPhoneForm,
     OldPhoneForm,
     PasswordLoginForm,
+    PasswordResetForm,
     RegisterForm,
     StaffCodeForm,
     StaffLoginForm,
@@ -66,6 +70,27 @@ def register(request: HttpRequest) -> HttpResponse:
         messages.success(request, "注册成功，欢迎使用公租房登记。")
         return redirect(safe_next(request, reverse("accounts:center")))
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """忘记密码: a code to the account's phone, then a new password; every session ends."""
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        form = PasswordResetForm(initial=request.POST.dict())
+        return _code_page(request, "accounts/password_reset.html", {"form": form}, SmsCode.Purpose.RESET)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.user
+        with transaction.atomic():
+            # A new password changes the session hash: every signed-in session of the account ends.
+            user.set_password(form.cleaned_data["password"])
+            user.save(update_fields=["password"])
+            audit_record(actor=user, action="重设密码", target=user, reason="本人通过短信验证码重设",
+                         details={"phone": mask_phone(user.phone), "ip": client_ip(request)})
+        if request.user.is_authenticated:
+            logout(request)
+        messages.success(request, "密码已重设，请使用新密码登录。")
+        return redirect(f"{reverse('accounts:login')}?tab=password")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -165,7 +190,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
             request.session.pop(STAFF_PENDING, None)
             login(request, pending, backend="django.contrib.auth.backends.ModelBackend")
             mark_second_factor(request)
+            _audit_staff_sign_in(request, "工作人员登录", pending.phone, pending)
             return redirect(next_url)
+        _audit_staff_sign_in(request, "工作人员登录失败", pending.phone, pending, "短信验证码不正确")
         context.update(form=form, step="code", masked_phone=pending.masked_phone)
         return render(request, "admin/staff_login.html", context, status=400)
     form = StaffLoginForm(request.POST or None, request=request)
@@ -177,11 +204,21 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                            countdown=settings.SMS_RESEND_SECONDS)
             return render(request, "admin/staff_login.html", context)
         form.add_error(None, problem)
+    elif request.method == "POST" and form.cleaned_data.get("phone"):
+        locked = form.has_error(NON_FIELD_ERRORS, "ratelimited")
+        _audit_staff_sign_in(request, "工作人员登录锁定" if locked else "工作人员登录失败",
+                             form.cleaned_data["phone"], None, "尝试次数过多" if locked else "手机号或密码不正确")
     context.update(form=form, step="password")
     return render(request, "admin/staff_login.html", context, status=400 if form.errors else 200)
 
 
 STAFF_PENDING = "staff_login_pending"
+
+
+def _audit_staff_sign_in(request: HttpRequest, action: str, phone: str, user: User | None, why: str = "") -> None:
+    """Every staff sign-in, failed try and lockout is an audit row (phone masked)."""
+    audit_record(actor=user, actor_label="" if user else f"未登录（{mask_phone(phone)}）", action=action,
+                 target=user, reason=why, details={"phone": mask_phone(phone), "ip": client_ip(request)})
 
 
 def _pending_staff(request: HttpRequest) -> User | None:

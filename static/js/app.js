@@ -7,17 +7,23 @@
     return input ? input.value : "";
   }
 
+  // The wait comes from the server (the page's data-countdown, the JSON's wait); the live
+  // region hears it twice, at the start and at the end, not every second.
   function startCountdown(button, seconds) {
     var label = "获取验证码";
     var left = seconds;
+    var announce = document.getElementById(button.getAttribute("data-announce"));
+    var say = function (text) { if (announce) announce.textContent = text; };
     button.disabled = true;
     button.textContent = left + "秒后重新获取";
+    say("请" + left + "秒后再重新获取验证码。");
     var timer = setInterval(function () {
       left -= 1;
       if (left <= 0) {
         clearInterval(timer);
         button.disabled = false;
         button.textContent = label;
+        say("现在可以重新获取验证码。");
       } else {
         button.textContent = left + "秒后重新获取";
       }
@@ -58,7 +64,7 @@
           status.classList.toggle("field-error", !data.sent);
         }
         if (data.sent) {
-          startCountdown(button, data.wait || 60);
+          startCountdown(button, data.wait || parseInt(button.getAttribute("data-resend") || "0", 10));
           // The disabled button would drop keyboard focus; the code is what comes next.
           if (codeInput && document.activeElement !== codeInput) codeInput.focus();
         } else {

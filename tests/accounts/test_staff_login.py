@@ -89,3 +89,34 @@ class TestTheFamilyFormsRefuseStaff:
         assert client.get("/admin/").status_code == 200
         client.force_login(other)  # a new login flushes the session, the flag with it
         assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+class TestStaffSignInsAreAudited:
+    """Issue 12 item 11: success, failure and lockout of the staff sign-in in the audit log."""
+
+    def _actions(self):
+        from accounts.models import AuditLog
+
+        return list(AuditLog.objects.order_by("id").values_list("action", "reason"))
+
+    def test_a_success_is_recorded_with_who_and_from_where(self, client, clerk):
+        from accounts.models import AuditLog
+
+        client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+        client.post(URL, {"step": "code", "code": last_code(clerk.phone)}, REMOTE_ADDR="198.51.100.7")
+        row = AuditLog.objects.get(action="工作人员登录")
+        assert row.actor == clerk and row.details == {"phone": "137****0001", "ip": "198.51.100.7"}
+
+    def test_a_wrong_password_and_a_wrong_code_are_recorded(self, client, clerk):
+        client.post(URL, {"phone": clerk.phone, "password": "nope"})
+        client.post(URL, {"phone": clerk.phone, "password": PASSWORD})
+        client.post(URL, {"step": "code", "code": "000000"})
+        assert self._actions() == [("工作人员登录失败", "手机号或密码不正确"), ("工作人员登录失败", "短信验证码不正确")]
+
+    def test_a_lockout_is_recorded(self, client, clerk, settings):
+        settings.LOGIN_RATE_PER_PHONE = "2/h"
+        for _ in range(3):
+            client.post(URL, {"phone": clerk.phone, "password": "nope"})
+        assert self._actions()[-1] == ("工作人员登录锁定", "尝试次数过多")
+        assert "13700000001" not in str(self._actions())

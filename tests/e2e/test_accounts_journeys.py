@@ -80,6 +80,27 @@ def test_the_resend_countdown_runs_down_and_frees_the_button(page: Page, make_us
     expect(send).to_be_enabled()
 
 
+def test_a_form_error_keeps_the_running_countdown_of_the_send_button(page: Page):
+    page.goto("/accounts/register/")
+    page.get_by_label("手机号").fill(PHONE)
+    send = page.get_by_role("button", name=SEND_BUTTON)
+    send.click()
+    expect(send).to_have_text(re.compile(r"^\d+秒后重新获取$"))
+
+    page.get_by_label("手机验证码").fill(last_code(PHONE))
+    page.get_by_role("textbox", name="密码", exact=True).fill(PASSWORD)
+    page.get_by_label("确认密码").fill(PASSWORD + "x")
+    page.get_by_role("button", name="立即注册并完成").click()
+
+    expect(page.get_by_text("两次输入的密码不一致")).to_be_visible()
+    # The page came back from the server: the wait it enforces is still running on the button.
+    send = page.get_by_role("button", name=SEND_BUTTON)
+    expect(send).to_have_text(re.compile(r"^\d+秒后重新获取$"))
+    expect(send).to_be_disabled()
+    expect(page.get_by_text("验证码5分钟内有效")).to_be_visible()
+    visit_check(page)
+
+
 def test_a_person_logs_out_and_back_in_with_a_new_code(page: Page, make_user, sign_in):
     sign_in(make_user(PHONE))
     page.goto("/accounts/center/")
@@ -260,4 +281,26 @@ def test_the_login_form_works_with_the_keyboard_alone(page: Page, make_user):
     expect(page.get_by_label("手机验证码")).to_be_focused()
     keys.type(last_code(PHONE))
     keys.press("Enter")
+    expect(page).to_have_url(CENTRE)
+
+
+def test_a_person_who_forgot_the_password_resets_it_by_sms_and_signs_in(page: Page, make_user):
+    make_user(PHONE)
+    page.goto("/accounts/login/?tab=password")
+    page.get_by_role("link", name="忘记密码？用短信验证码重设").click()
+    expect(page.get_by_role("heading", name="忘记密码")).to_be_visible()
+    visit_check(page)
+
+    page.get_by_label("手机号").fill(PHONE)
+    code = request_code(page, PHONE)
+    page.get_by_label("手机验证码").fill(code)
+    page.get_by_role("textbox", name="新密码", exact=True).fill("xin-mima-2026")
+    page.get_by_label("确认新密码").fill("xin-mima-2026")
+    page.get_by_role("button", name="重设密码").click()
+    expect(page.get_by_text("密码已重设，请使用新密码登录。")).to_be_visible()
+    visit_check(page)
+
+    page.get_by_label("手机号").fill(PHONE)
+    page.get_by_label("密码").fill("xin-mima-2026")
+    page.get_by_role("button", name="登录", exact=True).click()
     expect(page).to_have_url(CENTRE)

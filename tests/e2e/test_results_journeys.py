@@ -11,6 +11,7 @@ from registrations.models import Registration
 from results.models import Position
 from tests.e2e.conftest import _add_session, _new_context, _new_page
 from tests.e2e.helpers import visit_check
+from tests.notifications.jobs import run_jobs
 from tests.registrations.conftest import make_project
 from tests.results.conftest import PUBLIC_VALUE, SEED, close, lottery_plan, register
 
@@ -79,6 +80,7 @@ def test_family_registers_operator_draws_and_publishes_family_sees_its_position(
     expect(page.get_by_text("本项目一居室共 6 户登记，房源 10 套")).to_be_visible()
     visit_check(page)
     _shot(page, "records", screen)
+    run_jobs()  # the notification worker sends the 公示 notice, as `make run`'s worker does
     assert SmsMessage.objects.filter(phone=family.phone, text__contains=f"顺序号为{position.number}").exists()
 
     page.get_by_role("link", name="查看公示").click()

@@ -27,6 +27,7 @@ MATRIX = {
     "accounts:register": ("/accounts/register/", "200 302 302 302 302 302 302 200 302"),
     "accounts:login": ("/accounts/login/", "200 200 200 200 200 200 200 200 200"),
     "accounts:logout": ("/accounts/logout/", "405 405 405 405 405 405 405 405 405"),
+    "accounts:password_reset": ("/accounts/password/reset/", "200 200 200 200 200 200 200 200 200"),
     "accounts:send_code": ("/accounts/code/login/", "405 405 405 405 405 405 405 405 405"),
     "accounts:center": ("/accounts/center/", "302 200 200 200 200 200 200 302 200"),
     "accounts:phone_change": ("/accounts/center/phone/", "302 200 200 200 200 200 200 302 200"),
