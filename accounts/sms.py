@@ -399,6 +399,11 @@ def _code_target(request: HttpRequest, purpose: str) -> tuple[str | None, bool, 
 
 def deliver_code(request: HttpRequest, purpose: str) -> tuple[bool, str]:
     """Send a code for `purpose` to the phone the request names; (sent, message)."""
+    from .challenge import refusal as challenge_refusal
+
+    asked_too_often = challenge_refusal(request)
+    if asked_too_often:
+        return False, asked_too_often
     phone, deliver, refusal = _code_target(request, purpose)
     if refusal:
         return False, refusal

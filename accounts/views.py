@@ -38,10 +38,11 @@ def send_code_view(request: HttpRequest, purpose: str) -> HttpResponse:
     if purpose not in SmsCode.Purpose.values or purpose in ("assist", "admin_login"):
         raise Http404
     sent, message = deliver_code(request, purpose)
-    return JsonResponse(
-        {"sent": sent, "message": message, "wait": settings.SMS_RESEND_SECONDS if sent else 0},
-        status=200 if sent else 400,
-    )
+    answer = {"sent": sent, "message": message, "wait": settings.SMS_RESEND_SECONDS if sent else 0}
+    challenge = getattr(request, "sms_challenge", None)
+    if challenge is not None:
+        answer["challenge"] = {"token": challenge.token, "bits": challenge.bits, "question": challenge.question}
+    return JsonResponse(answer, status=200 if sent else 400)
 
 
 def _code_page(request: HttpRequest, template: str, context: dict, purpose: str) -> HttpResponse:

@@ -31,8 +31,10 @@ CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def row(n: int, rng: random.Random) -> list:
     district = rng.choice(list(DISTRICTS))
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 50))
-    first17 = f"{DISTRICTS[district]}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+    # Birth date and serial from the row number: one person per row, as the importer requires
+    # (random ones repeat about 20 times in 100,000 rows).
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=n // 1000)
+    first17 = f"{DISTRICTS[district]}{birth:%Y%m%d}{n % 1000:03d}"
     phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" if rng.random() < 0.8 else ""
     return [
         f"BENCH{n:08d}",

@@ -197,6 +197,11 @@ SMS_RESEND_SECONDS = 60
 SMS_DAILY_PER_PHONE = env.str("SMS_DAILY_PER_PHONE", default="10/d")
 SMS_DAILY_PER_IP = env.str("SMS_DAILY_PER_IP", default="60/d")
 SMS_DAILY_PER_BLOCK = env.str("SMS_DAILY_PER_BLOCK", default="300/d")
+# Requests for a code from one address before each further one needs the challenge
+# (accounts/challenge.py): a family needs two or three; a counter or a shared NAT solves it
+# without noticing (the page's script does the work), a script sending hundreds pays for each.
+SMS_CHALLENGE_AFTER = env.str("SMS_CHALLENGE_AFTER", default="5/h")
+SMS_CHALLENGE_BITS = env.int("SMS_CHALLENGE_BITS", default=14)
 SMS_DAILY_PER_STAFF_PHONE = env.str("SMS_DAILY_PER_STAFF_PHONE", default="20/d")
 SMS_BUDGET_PER_HOUR = env.str("SMS_BUDGET_PER_HOUR", default="3000/h")
 SMS_BUDGET_PER_DAY = env.str("SMS_BUDGET_PER_DAY", default="20000/d")

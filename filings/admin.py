@@ -12,7 +12,7 @@ from accounts.forms import PhoneField
 from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
 
 from .models import Filing
-from .services import filing_change_phone, filing_unbind
+from .services import filing_change_phone, filing_clear_lock, filing_unbind
 
 # Which phone is used for what, said the same way on every page that shows both.
 PHONE_USES = ("已绑定账号时，登录、登记通知、取消登记和现场协助确认的短信都发到账号手机号；"
@@ -83,17 +83,18 @@ class FilingAdmin(FamilySearchAdmin, admin.ModelAdmin):
     # Family size, category and unit types share a column, so that at 1280 px the list
     # shows its last columns (status, validity, account) without scrolling sideways.
     list_display = ("filing_no", "applicant_name", "masked_id_display", "family_display", "status_display",
-                    "account_display")
+                    "account_display", "verify_locked_display")
     list_filter = ("district", "category", "status")
     search_fields = ("filing_no", "applicant_name")
     search_help_text = "按备案编号或申请人姓名查找；按身份证号或手机号请用上方的“查找家庭”。"
     list_select_related = ("account",)
     list_per_page = 50
     show_full_result_count = False  # a count over 100,000 rows on every page view is wasted work
-    actions = ["unbind"]
+    actions = ["unbind", "clear_verify_lock"]
     fields = (
         "filing_no", "applicant_name", "masked_id_display", "phone_display", "district", "family_size", "category",
-        "unit_types_text", "status", "valid_until", "account_display", "bound_at", "created_at", "updated_at",
+        "unit_types_text", "status", "valid_until", "account_display", "bound_at", "verify_failures",
+        "verify_locked_at", "created_at", "updated_at",
     )
     readonly_fields = fields
 
@@ -104,6 +105,9 @@ class FilingAdmin(FamilySearchAdmin, admin.ModelAdmin):
     def masked_id_display(self, obj: Filing) -> str:
         return obj.masked_id_number
 
+    @admin.display(description="认证锁定", boolean=True)
+    def verify_locked_display(self, obj: Filing) -> bool:
+        return obj.verify_locked
     # Phones are masked for every role on these pages: the counter confirms a phone with the
     # family in front of it and finds it by the whole number, and no role reads it off the page.
     @admin.display(description="备案手机号")
@@ -148,6 +152,17 @@ class FilingAdmin(FamilySearchAdmin, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Filing | None = None) -> bool:
         # The change permission guards the unbind action; a single filing's page stays read-only.
         return obj is None and super().has_change_permission(request)
+
+    def has_clear_verify_lock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("filings.clear_verify_lock")
+
+    @admin.action(description="清除验证锁定", permissions=["clear_verify_lock"])
+    def clear_verify_lock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # The clerk has the family's ID card and filing notice in hand before choosing this.
+        cleared = sum(filing_clear_lock(filing=filing, actor=request.user) for filing in queryset)
+        self.message_user(request, f"已清除 {cleared} 个备案的验证锁定，家庭可重新认证。", messages.SUCCESS)
+        if skipped := queryset.count() - cleared:
+            self.message_user(request, f"{skipped} 个备案未被锁定，未做改动。", messages.WARNING)
 
     @admin.action(description="解除绑定", permissions=["change"])
     def unbind(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.forms import IdNumberField
 from bphc import limits
 from bphc.http import client_ip
 
@@ -23,7 +24,8 @@ def _verify_limited(request: HttpRequest) -> bool:
 
 
 class VerifyForm(forms.Form):
-    """备案编号 + 验证码 from the filing notice; the binding itself is `filing_bind`."""
+    """备案编号 + 验证码 from the filing notice, and the applicant's 身份证号 when the account has
+    none of its own; the binding itself is `filing_bind`."""
 
     filing_no = forms.CharField(
         label="备案编号", max_length=40, error_messages={"required": "请输入备案编号。"},
@@ -39,9 +41,17 @@ class VerifyForm(forms.Form):
         }),
     )
 
+    id_number = IdNumberField(
+        label="申请人身份证号", error_messages={"required": "请输入备案申请人的身份证号。"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "text"}),
+    )
+
     def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
+        if request.user.id_digest:
+            # The account's own number is what the filing must carry; asking again adds nothing.
+            del self.fields["id_number"]
 
     def clean_filing_no(self) -> str:
         return normalise_filing_no(self.cleaned_data["filing_no"])

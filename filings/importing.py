@@ -1,8 +1,9 @@
 """Load the authority's filing spreadsheets (.xlsx, .csv): check the whole file, then upsert it.
 
 The file is read twice, streaming both times: a first pass validates every row and keeps
-only the 备案编号 seen (for duplicates); a second pass, inside one transaction, writes in
-batches. Nothing else of the file is held in memory, so 100,000 rows cost what 1,000 do.
+only the 备案编号 seen and the ID digests of its valid rows (for duplicates, within the file
+and against the database); a second pass, inside one transaction, writes in batches.
+Nothing else of the file is held in memory, so 100,000 rows cost what 1,000 do.
 """
 
 import datetime as dt
@@ -117,8 +118,12 @@ def _import(source: Spreadsheet, path: Path, *, dry_run: bool, actor: User | Non
                     },
                 )
     except IntegrityError as exc:
-        # Only a concurrent import of the same numbers can get here: the file itself was checked.
-        raise source.refused(f"写入时与其他导入冲突，请稍后重新导入（{exc.__class__.__name__}）") from exc
+        # The file itself was checked; a concurrent import gets here, or (rarely) a person whose old
+        # filing is turned 失效 in a later batch of the file than the one creating the new one.
+        raise source.refused(
+            "写入时与其他导入或同一人的其他有效备案冲突，未写入任何数据。请稍后重新导入；"
+            f"如仍失败，请先导入将旧备案改为失效的文件（{exc.__class__.__name__}）"
+        ) from exc
     return result
 
 
@@ -292,27 +297,57 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
 
 def _validate(source: Spreadsheet, say: Progress) -> int:
     """First pass: every problem in the file, or the number of good rows."""
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     first_row: dict[str, int] = {}
+    # One person, one valid filing: the digest of each valid row's 身份证号 → (row, 备案编号).
+    valid_ids: dict[str, tuple[int, str]] = {}
     count = 0
     for number, raw in _records(source):
         count += 1
         values, row_problems = _check(raw, hash_code=False)
         filing_no = values["filing_no"]
-        if filing_no:
-            if filing_no in first_row:
-                row_problems.append(f"备案编号「{filing_no}」与第{first_row[filing_no]}行重复")
+        repeated = filing_no in first_row
+        if repeated:
+            row_problems.append(f"备案编号「{filing_no}」与第{first_row[filing_no]}行重复")
+        elif filing_no:
+            first_row[filing_no] = number
+        digest = values["id_digest"]
+        # A repeated 备案编号 is one filing twice, said once above, not a second person.
+        if digest and values["status"] == Filing.Status.VALID and not repeated:
+            if digest in valid_ids:
+                row_problems.append(f"第{valid_ids[digest][0]}行与第{number}行的身份证号相同")
             else:
-                first_row[filing_no] = number
+                valid_ids[digest] = (number, filing_no)
         if row_problems:
-            problems.append(f"第{number}行: " + "；".join(row_problems))
+            problems.append((number, f"第{number}行: " + "；".join(row_problems)))
         if count % PROGRESS_EVERY == 0:
             say(f"已校验 {count} 行……")
+    problems.extend(_held_by_other_filings(valid_ids, first_row))
     if problems:
-        raise ImportRefused(problems, source.name)
+        raise ImportRefused([line for _, line in sorted(problems, key=lambda p: p[0])], source.name)
     if count == 0:
         raise source.refused("文件中没有数据行")
     return count
+
+
+def _held_by_other_filings(
+    valid_ids: dict[str, tuple[int, str]], in_file: dict[str, int]
+) -> Iterator[tuple[int, str]]:
+    """Valid rows whose 身份证号 belongs to a valid filing the file leaves as it is.
+
+    A stored filing that the file also lists ends as the file says, so the in-file check
+    already covers it; only filings absent from the file keep their number and status.
+    """
+    digests = list(valid_ids)
+    for start in range(0, len(digests), BATCH_SIZE):
+        chunk = digests[start:start + BATCH_SIZE]
+        held = Filing.objects.filter(status=Filing.Status.VALID, id_digest__in=chunk).order_by().values_list(
+            "id_digest", "filing_no"
+        )
+        for digest, other in held:
+            number, filing_no = valid_ids[digest]
+            if other != filing_no and other not in in_file:
+                yield number, f"第{number}行: 身份证号与已有的有效备案「{other}」相同"
 
 
 # --- writing -------------------------------------------------------------------------
@@ -358,8 +393,9 @@ def _write(source: Spreadsheet, result: ImportResult, say: Progress) -> None:
         result.updated += len(changed)
         result.unchanged += len(batch) - len(new) - len(changed)
         if not result.dry_run:
-            Filing.objects.bulk_create(new)
+            # Updates first: a row turning an old filing 失效 frees its 身份证号 for a new one.
             Filing.objects.bulk_update(changed, [*COMPARED, "updated_at"])
+            Filing.objects.bulk_create(new)
         # With DEBUG on Django keeps every SQL string it ran; long files must not pile them up.
         reset_queries()
         previous, done = done, done + len(batch)

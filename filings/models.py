@@ -4,6 +4,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, When
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -12,6 +13,12 @@ from bphc.masking import mask_id_number, mask_phone
 from rentals.vocab import DISTRICT_CHOICES
 
 FILING_NO_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
+
+# Wrong 验证码 (or 身份证号) entries a filing takes, from all accounts together, before only a
+# clerk can reopen it. The per-account and per-address limits slow one guesser down; this one
+# caps what any number of accounts can try against one notice: 5 guesses at a 6-character
+# code leave a chance of about 5 in 2 billion.
+VERIFY_MAX_FAILURES = 5
 
 
 def normalise_filing_no(raw: object) -> str:
@@ -51,6 +58,8 @@ class Filing(models.Model):
         related_name="filing", verbose_name="绑定账号",
     )
     bound_at = models.DateTimeField("绑定时间", null=True, blank=True)
+    verify_failures = models.PositiveSmallIntegerField("认证错误次数", default=0, editable=False)
+    verify_locked_at = models.DateTimeField("认证锁定时间", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("导入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -59,7 +68,19 @@ class Filing(models.Model):
         verbose_name = "备案家庭"
         verbose_name_plural = "备案家庭"
         # The whole-ID search turns a masked number into a yes/no; only the counter needs it.
-        permissions = [("search_by_id_number", "可按完整身份证号查找家庭")]
+        permissions = [
+            ("search_by_id_number", "可按完整身份证号查找家庭"),
+            ("clear_verify_lock", "可清除备案认证锁定"),
+        ]
+        constraints = [
+            # One person, one valid filing: otherwise two accounts could each bind one and
+            # register the same person twice in a plan (issue 14 item 1).
+            models.UniqueConstraint(
+                fields=["id_digest"], name="filing_one_valid_per_id_number",
+                # A row written by bulk_create without its digest (test fixtures) has "" here.
+                condition=models.Q(status="有效") & ~models.Q(id_digest=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filing_no
@@ -77,6 +98,22 @@ class Filing(models.Model):
 
     def code_matches(self, code: str) -> bool:
         return constant_time_compare(self.code_hash, self.hash_code(code))
+
+    @property
+    def verify_locked(self) -> bool:
+        return self.verify_locked_at is not None
+
+    def verify_failed(self) -> None:
+        """Count one wrong entry against this filing, locking it at the limit (one UPDATE, race-safe)."""
+        now = timezone.now()
+        Filing.objects.filter(pk=self.pk).update(
+            verify_failures=F("verify_failures") + 1,
+            verify_locked_at=Case(
+                When(verify_failures__gte=VERIFY_MAX_FAILURES - 1, verify_locked_at__isnull=True, then=now),
+                default=F("verify_locked_at"),
+            ),
+        )
+        self.refresh_from_db(fields=["verify_failures", "verify_locked_at"])
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.status == self.Status.VALID and day <= self.valid_until

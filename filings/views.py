@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from bphc.gating import family_filing
 
 from .forms import VerifyForm
+from .models import VERIFY_MAX_FAILURES
 from .services import BindRefused, filing_bind
 
 
@@ -31,7 +32,10 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         try:
-            filing_bind(filing_no=form.cleaned_data["filing_no"], code=form.cleaned_data["code"], account=request.user)
+            filing_bind(
+                filing_no=form.cleaned_data["filing_no"], code=form.cleaned_data["code"],
+                id_number=form.cleaned_data.get("id_number", ""), account=request.user,
+            )
         except BindRefused as exc:
             form.add_error(None, str(exc))
         else:
@@ -42,4 +46,5 @@ def verify(request: HttpRequest) -> HttpResponse:
         status = 429
     elif form.errors:
         status = 400
-    return render(request, "filings/verify.html", {"section": "filing", "form": form}, status=status)
+    context = {"section": "filing", "form": form, "max_failures": VERIFY_MAX_FAILURES}
+    return render(request, "filings/verify.html", context, status=status)

@@ -219,7 +219,9 @@ class TestAfterwards:
         choose(clerk_client, quick_project, unit_type="一居室")
         clerk_client.post(CONFIRM, {"action": "register", "documents_checked": "on"})
         account = make_user("13955556666", name="牛大爷")
-        filing_bind(filing_no="GLH2026009002", code="AB12CD", account=account)
+        filing_bind(
+            filing_no="GLH2026009002", code="AB12CD", id_number=walk_in_no_phone.id_number, account=account
+        )
 
         from django.test import Client
 

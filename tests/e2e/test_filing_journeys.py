@@ -13,7 +13,10 @@ pytestmark = pytest.mark.browser
 
 FILING_NO = "GLH2024000009"
 CODE = "AB12CD"
-WRONG_NUMBER_OR_CODE = "备案编号或验证码不正确，请核对备案通知单后重新输入。"
+# Names all three fields (issue 14 item 3): a wrong 身份证号 reads like a wrong code.
+WRONG_NUMBER_OR_CODE = (
+    "备案编号、验证码或身份证号不正确，请核对备案通知单和申请人身份证后重新输入。只能认证本人（申请人）的备案。"
+)
 FILING_PAGE = re.compile(r"/filing/(#main)?$")
 
 
@@ -32,9 +35,10 @@ def _open_verification(page: Page) -> None:
     visit_check(page)
 
 
-def _submit(page: Page, filing_no: str, code: str) -> None:
+def _submit(page: Page, filing_no: str, code: str, id_number: str = FAMILY_ID) -> None:
     page.get_by_label("备案编号").fill(filing_no)
     page.get_by_label("验证码").fill(code)
+    page.get_by_label("申请人身份证号").fill(id_number)
     page.get_by_role("button", name="确定").click()
 
 
@@ -61,7 +65,7 @@ def test_a_person_verifies_the_filing_and_sees_its_facts_masked(page: Page, pers
 
 def test_each_refusal_is_said_in_words_a_family_understands(page: Page, person, other_family, sign_in):
     make_filing_row(FILING_NO, code=CODE)
-    make_filing_row("GLH2024000010", code="EF34GH", id_number="110105198303030010", status=Filing.Status.INVALID)
+    make_filing_row("GLH2024000010", code="EF34GH", id_number="110105198303030012", status=Filing.Status.INVALID)
     # other_family's filing (GLH2024000002) is bound to its account already; its code is the default.
     sign_in(person)
     _open_verification(page)
@@ -75,11 +79,11 @@ def test_each_refusal_is_said_in_words_a_family_understands(page: Page, person, 
     _submit(page, "GLH2099999999", CODE)
     expect(alert).to_have_text(WRONG_NUMBER_OR_CODE)
 
-    _submit(page, "GLH2024000010", "EF34GH")
+    _submit(page, "GLH2024000010", "EF34GH", "110105198303030012")
     expect(alert).to_have_text("该备案已失效，不能认证。如有疑问，请联系保障房中心。")
     visit_check(page)
 
-    _submit(page, "GLH2024000002", CODE)
+    _submit(page, "GLH2024000002", CODE, "110105198202020018")
     expect(alert).to_have_text(re.compile(r"^\s*该备案已被其他账号认证。"))
     visit_check(page)
 

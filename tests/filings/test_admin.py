@@ -1,10 +1,11 @@
 import pytest
 from django.contrib.admin import helpers
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditLog, User
-from filings.models import Filing
+from filings.models import VERIFY_MAX_FAILURES, Filing
 from tests.conftest import FAMILY_ID, make_filing_row
 from tests.staff import sign_in_staff
 
@@ -90,7 +91,9 @@ class TestFilingAdmin:
         # The family can now verify again, from another account.
         person_client = Client()
         person_client.force_login(person)
-        again = person_client.post("/filing/verify/", {"filing_no": "GLH2024000001", "code": "AB12CD"})
+        again = person_client.post(
+            "/filing/verify/", {"filing_no": "GLH2024000001", "code": "AB12CD", "id_number": FAMILY_ID}
+        )
         assert again.status_code == 302
 
     def test_unbinding_skips_filings_that_are_not_bound(self, clerk_client, db):
@@ -129,6 +132,54 @@ class TestFilingAdmin:
         add(10)
         with django_assert_max_num_queries(len(few.captured_queries)):
             clerk_client.get(LIST)
+
+
+def staff_in(role: str, phone: str) -> Client:
+    user = User.objects.create_user(phone, "staff-pass-2026", name=f"{role}甲", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return sign_in_staff(Client(), user)
+
+
+def clear_lock(client: Client, *filings: Filing):
+    return client.post(LIST, {"action": "clear_verify_lock", helpers.ACTION_CHECKBOX_NAME: [f.pk for f in filings]})
+
+
+@pytest.mark.django_db
+class TestClearVerifyLock:
+    @pytest.fixture
+    def locked(self, db) -> Filing:
+        filing = make_filing_row("GLH2026000401")
+        for _ in range(VERIFY_MAX_FAILURES):
+            filing.verify_failed()
+        assert filing.verify_locked
+        return filing
+
+    def test_a_clerk_clears_the_lock_audited_and_the_family_can_verify(self, locked, person):
+        clerk_client = staff_in("窗口工作人员", "13900007777")
+        assert "清除验证锁定" in clerk_client.get(LIST).content.decode()
+        response = clear_lock(clerk_client, locked)
+        assert response.status_code == 302
+        assert "已清除 1 个备案的验证锁定，家庭可重新认证。" in [str(m) for m in response.wsgi_request._messages]
+        log = AuditLog.objects.get(action="清除验证锁定")
+        assert log.actor.phone == "13900007777" and log.target_id == str(locked.pk)
+        assert log.details["failures"] == VERIFY_MAX_FAILURES
+        family = Client()
+        family.force_login(person)
+        again = family.post("/filing/verify/", {"filing_no": "GLH2026000401", "code": "AB12CD", "id_number": FAMILY_ID})
+        assert again.status_code == 302
+        assert Filing.objects.get(pk=locked.pk).account == person
+
+    def test_a_role_without_the_permission_cannot_clear(self, locked):
+        auditor_client = staff_in("审计", "13900006666")
+        assert "清除验证锁定" not in auditor_client.get(LIST).content.decode()
+        clear_lock(auditor_client, locked)
+        assert Filing.objects.get(pk=locked.pk).verify_locked
+        assert not AuditLog.objects.filter(action="清除验证锁定").exists()
+
+    def test_clearing_a_filing_that_is_not_locked_changes_nothing(self, clerk_client, db):
+        filing = make_filing_row("GLH2026000402")
+        clear_lock(clerk_client, filing)
+        assert not AuditLog.objects.filter(action="清除验证锁定").exists()
 
 
 @pytest.mark.django_db

@@ -52,3 +52,17 @@ class TestDemoFilings:
 
         with demo.DEMO_FILE.open(encoding="utf-8-sig", newline="") as f:
             assert list(csv.reader(f)) == [make_demo.HEADER, *[[str(c) for c in r] for r in make_demo.rows()]]
+
+    def test_the_demo_people_verify_their_filings_with_number_and_code_as_the_readme_says(self):
+        from django.test import Client
+
+        from accounts.models import User
+
+        load()
+        for phone, filing_no, code in (("13800000002", "GLH2026000003", "T6W3N5"),
+                                       ("13800000004", "GLH2026000004", "H9C5V2")):
+            client = Client()
+            client.force_login(User.objects.get(phone=phone))
+            response = client.post("/filing/verify/", {"filing_no": filing_no, "code": code})
+            assert response.status_code == 302, response.content.decode()
+            assert Filing.objects.get(filing_no=filing_no).account.phone == phone

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import AuditLog
+from bphc.validators import id_check_char
 from filings import importing
 from filings.models import Filing
 from tests.filings.data.make_data import HEADER, ROWS
@@ -42,10 +43,18 @@ def write_csv(tmp_path: Path, rows: list[list], header: list[str] = HEADER, name
     return path
 
 
+def id_number_of(n: int) -> str:
+    """The n-th person's checksum-valid 身份证号 (one person, one valid filing)."""
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=n // 999)
+    first17 = f"110105{birth:%Y%m%d}{n % 999 + 1:03d}"
+    return first17 + id_check_char(first17)
+
+
 def row(n: int, **changes: str) -> list[str]:
-    """A good row with its own 备案编号; `changes` replace cells by header name."""
+    """A good row with its own 备案编号 and its own person; `changes` replace cells by header name."""
     values = dict(zip(HEADER, GOOD_ROW, strict=True))
     values["备案编号"] = f"GLH2026{n:06d}"
+    values["身份证号"] = GOOD_ID if n == 1 else id_number_of(n)
     values.update(changes)
     return list(values.values())
 
@@ -188,6 +197,42 @@ class TestRefusals:
         assert "第4行: 备案编号「GLH2026000001」与第2行重复" in lines
         assert "第5行: 备案编号「GLH2026000002」与第3行重复" in lines
         assert not Filing.objects.exists()
+
+    def test_it_refuses_two_valid_filings_for_one_person_naming_both_rows(self, tmp_path):
+        # Different names and numbers, one 身份证号: two accounts could each bind one (issue 14 item 1).
+        rows = [row(1), row(2), row(3), row(4), row(5), row(6, 申请人姓名="新建", 身份证号=id_number_of(2))]
+        lines = refused(write_csv(tmp_path, rows)).splitlines()
+        assert "第7行: 第3行与第7行的身份证号相同" in lines
+        assert id_number_of(2) not in "\n".join(lines)
+        assert not Filing.objects.exists()
+
+    def test_an_invalid_filing_may_share_the_id_number_of_a_valid_one(self, tmp_path):
+        rows = [row(1), row(2, 状态="失效", 身份证号=GOOD_ID)]
+        out, _ = run_import(write_csv(tmp_path, rows))
+        assert "新建 2" in out
+
+    def test_it_refuses_a_row_whose_id_number_has_a_valid_filing_already(self, tmp_path):
+        run_import(write_csv(tmp_path, [row(1), row(2)], name="first.csv"))
+        before = snapshot()
+        lines = refused(write_csv(tmp_path, [row(3), row(4, 身份证号=GOOD_ID)], name="second.csv")).splitlines()
+        assert "第3行: 身份证号与已有的有效备案「GLH2026000001」相同" in lines
+        assert snapshot() == before
+
+    def test_a_file_may_move_a_person_to_a_new_filing_by_invalidating_the_old_one(self, tmp_path):
+        run_import(write_csv(tmp_path, [row(1)], name="first.csv"))
+        out, _ = run_import(write_csv(tmp_path, [row(1, 状态="失效"), row(2, 身份证号=GOOD_ID)], name="second.csv"))
+        assert "新建 1，更新 1" in out
+        assert Filing.objects.get(status=Filing.Status.VALID).filing_no == "GLH2026000002"
+
+    def test_the_database_refuses_a_second_valid_filing_for_one_person(self, db):
+        from django.db import IntegrityError
+
+        from tests.conftest import make_filing_row
+
+        make_filing_row("GLH2026000901", id_number=GOOD_ID)
+        make_filing_row("GLH2026000902", id_number=GOOD_ID, status=Filing.Status.INVALID)
+        with pytest.raises(IntegrityError):
+            make_filing_row("GLH2026000903", id_number=GOOD_ID)
 
     @pytest.mark.parametrize(
         ("changes", "reason"),

@@ -9,14 +9,15 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from filings.forms import TOO_MANY
-from filings.models import Filing
+from filings.models import VERIFY_MAX_FAILURES, Filing
 from filings.services import (
     BOUND_TO_OTHER,
-    WRONG_NUMBER_OR_CODE,
+    LOCKED,
+    WRONG_DETAILS,
     BindRefused,
     filing_bind,
 )
-from tests.conftest import make_filing_row
+from tests.conftest import FAMILY_ID, make_filing_row
 
 URL = "/filing/verify/"
 CODE = "AB12CD"
@@ -27,8 +28,8 @@ def free_filing(db) -> Filing:
     return make_filing_row("GLH2026000101", CODE)
 
 
-def post(client: Client, filing_no: str = "GLH2026000101", code: str = CODE, **extra):
-    return client.post(URL, {"filing_no": filing_no, "code": code}, **extra)
+def post(client: Client, filing_no: str = "GLH2026000101", code: str = CODE, id_number: str = FAMILY_ID, **extra):
+    return client.post(URL, {"filing_no": filing_no, "code": code, "id_number": id_number}, **extra)
 
 
 @pytest.mark.django_db
@@ -64,8 +65,8 @@ class TestVerify:
         unknown = post(person_client, "GLH2099999999", CODE)
         wrong = post(person_client, "GLH2026000101", "ZZ99ZZ")
         assert unknown.status_code == wrong.status_code == 400
-        assert WRONG_NUMBER_OR_CODE in unknown.content.decode()
-        assert WRONG_NUMBER_OR_CODE in wrong.content.decode()
+        assert WRONG_DETAILS in unknown.content.decode()
+        assert WRONG_DETAILS in wrong.content.decode()
         assert unknown.content.decode().count("form-errors") == wrong.content.decode().count("form-errors")
         free_filing.refresh_from_db()
         assert free_filing.account is None
@@ -103,7 +104,7 @@ class TestVerify:
 
     def test_a_bound_account_is_not_told_whether_another_number_exists(self, family_client):
         unknown = post(family_client, "GLH2099999999", "ZZ99ZZ").content.decode()
-        assert "您的账号已绑定备案" in unknown and WRONG_NUMBER_OR_CODE not in unknown
+        assert "您的账号已绑定备案" in unknown and WRONG_DETAILS not in unknown
 
     def test_verifying_the_own_filing_again_just_shows_it(self, family_client, family):
         response = post(family_client, "GLH2024000001", "AB12CD")
@@ -191,7 +192,8 @@ class TestRaces:
         filing = make_filing_row("GLH2026000201", CODE)
         users = [make_user(f"1390000002{i}") for i in range(4)]
         results = _race([
-            lambda u=user: filing_bind(filing_no=filing.filing_no, code=CODE, account=u) for user in users
+            lambda u=user: filing_bind(filing_no=filing.filing_no, code=CODE, id_number=FAMILY_ID, account=u)
+            for user in users
         ])
         winners = [r for r in results if isinstance(r, Filing)]
         losers = [r for r in results if isinstance(r, BindRefused)]
@@ -206,8 +208,8 @@ class TestRaces:
         make_filing_row("GLH2026000203", CODE, id_number="110105198202020018")
         user = make_user("13900000030")
         results = _race([
-            lambda no=no: filing_bind(filing_no=no, code=CODE, account=user)
-            for no in ("GLH2026000202", "GLH2026000203")
+            lambda no=no, id_number=id_number: filing_bind(filing_no=no, code=CODE, id_number=id_number, account=user)
+            for no, id_number in (("GLH2026000202", FAMILY_ID), ("GLH2026000203", "110105198202020018"))
         ])
         assert sum(isinstance(r, Filing) for r in results) == 1, results
         refused = [r for r in results if isinstance(r, BindRefused)]
@@ -224,3 +226,103 @@ class TestRaces:
         responses = _race([lambda c=c: post(c, "GLH2026000204") for c in clients])
         assert sorted(r.status_code for r in responses) == [302, 400]
         assert Filing.objects.filter(filing_no="GLH2026000204", account__isnull=False).count() == 1
+
+
+@pytest.mark.django_db
+class TestLockout:
+    def _guess(self, client: Client, times: int) -> None:
+        for _ in range(times):
+            post(client, code="ZZ99ZZ")
+
+    def test_a_second_account_does_not_start_the_count_again(self, make_user, free_filing):
+        first, second = Client(REMOTE_ADDR="203.0.113.1"), Client(REMOTE_ADDR="198.51.100.2")
+        first.force_login(make_user("13900000051"))
+        second.force_login(make_user("13900000052"))
+        self._guess(first, 3)
+        self._guess(second, 1)
+        last = post(second, code="ZZ99ZZ")
+        assert last.status_code == 400 and LOCKED in last.content.decode()
+        free_filing.refresh_from_db()
+        assert free_filing.verify_failures == VERIFY_MAX_FAILURES and free_filing.verify_locked
+
+    def test_the_lockout_refuses_even_the_right_code(self, make_user, person_client, free_filing):
+        guesser = Client()
+        guesser.force_login(make_user("13900000053"))
+        self._guess(guesser, VERIFY_MAX_FAILURES)
+        response = post(person_client)
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert "请携带身份证件和备案通知单到保障房中心窗口" in page and WRONG_DETAILS not in page
+        free_filing.refresh_from_db()
+        assert free_filing.account is None
+
+    def test_failures_below_the_limit_do_not_stop_the_family(self, person_client, person, free_filing):
+        self._guess(person_client, VERIFY_MAX_FAILURES - 1)
+        assert post(person_client).status_code == 302
+        free_filing.refresh_from_db()
+        assert free_filing.account == person and free_filing.verify_failures == 0
+
+
+OTHER_ID = "110105198202020018"
+
+
+def signed_in_with_id(make_user, phone: str, id_number: str) -> Client:
+    """A person whose account was registered with an ID number of its own."""
+    client = Client()
+    client.force_login(make_user(phone, id_number=id_number))
+    return client
+
+
+@pytest.mark.django_db
+class TestTheApplicantsIdNumber:
+    def test_an_account_without_an_id_number_is_asked_for_the_applicants(self, person_client):
+        page = person_client.get(URL).content.decode()
+        assert "申请人身份证号" in page and 'name="id_number"' in page
+
+    def test_another_persons_id_number_is_refused_with_the_same_message(self, person_client, free_filing):
+        wrong_id = post(person_client, id_number=OTHER_ID)
+        wrong_code = post(person_client, code="ZZ99ZZ")
+        unknown = post(person_client, "GLH2099999999")
+        assert wrong_id.status_code == wrong_code.status_code == unknown.status_code == 400
+        for response in (wrong_id, wrong_code, unknown):
+            assert WRONG_DETAILS in response.content.decode()
+        free_filing.refresh_from_db()
+        assert free_filing.account is None and free_filing.verify_failures == 2
+
+    def test_a_missing_id_number_is_named(self, person_client, free_filing):
+        response = post(person_client, id_number="")
+        assert response.status_code == 400 and "请输入备案申请人的身份证号" in response.content.decode()
+        free_filing.refresh_from_db()
+        assert free_filing.account is None and free_filing.verify_failures == 0
+
+    def test_the_verified_id_number_is_kept_on_the_account(self, person_client, person, free_filing):
+        assert post(person_client, id_number=f" {FAMILY_ID[:6]} {FAMILY_ID[6:]} ").status_code == 302
+        person.refresh_from_db()
+        assert person.id_number == FAMILY_ID
+        free_filing.refresh_from_db()
+        assert free_filing.account == person
+
+    def test_an_id_number_another_account_holds_is_not_copied(self, person_client, person, make_user, free_filing):
+        make_user("13900000061", id_number=FAMILY_ID)
+        assert post(person_client).status_code == 302
+        person.refresh_from_db()
+        assert person.id_number is None
+        free_filing.refresh_from_db()
+        assert free_filing.account == person
+
+    def test_an_account_with_its_own_id_number_is_checked_against_it(self, make_user, free_filing):
+        client = signed_in_with_id(make_user, "13900000062", FAMILY_ID)
+        page = client.get(URL).content.decode()
+        assert 'name="id_number"' not in page and "1101**********0016" in page
+        # Typing some other number changes nothing: the account's own number is the one checked.
+        assert post(client, id_number=OTHER_ID).status_code == 302
+        free_filing.refresh_from_db()
+        assert free_filing.account.phone == "13900000062"
+
+    def test_an_account_registered_with_another_id_number_cannot_take_the_filing(self, make_user, free_filing):
+        # Someone holding a photo of the family's notice, signed in with their own ID number.
+        client = signed_in_with_id(make_user, "13900000063", OTHER_ID)
+        response = post(client, id_number=FAMILY_ID)
+        assert response.status_code == 400 and WRONG_DETAILS in response.content.decode()
+        free_filing.refresh_from_db()
+        assert free_filing.account is None and free_filing.verify_failures == 1

@@ -134,17 +134,25 @@ def same_person_second_filing(family, make_user):
     from tests.conftest import FAMILY_ID, make_filing_row
 
     user = make_user("13955556666", name="陈静")
+    # Made 失效: one person has one valid filing (the filings' constraint); `_take_over` swaps them.
     make_filing_row("GLH2024000009", id_number=FAMILY_ID, applicant_name="陈 静", account=user,
-                    bound_at=timezone.now())
+                    bound_at=timezone.now(), status=Filing.Status.INVALID)
     return Filing.objects.get(account=user)
+
+
+def _take_over(old, new):
+    """The authority turns the old filing 失效 and the newer one 有效, in that order."""
+    old.status = old.Status.INVALID
+    old.save()
+    new.status = new.Status.VALID
+    new.save()
 
 
 @pytest.mark.django_db
 class TestOnePersonPerPlan:
     def _first_registration_then_second_filing(self, family, project, second):
         _register(family, project, unit_type="一居室")
-        family.filing.status = family.filing.Status.INVALID
-        family.filing.save()
+        _take_over(family.filing, second)
         return second
 
     def test_the_same_id_number_on_another_filing_cannot_register_again(
@@ -191,6 +199,7 @@ class TestOnePersonPerPlan:
     def test_after_a_cancel_the_other_filing_may_register(self, family, quick_project, same_person_second_filing):
         first, _ = _register(family, quick_project, unit_type="一居室")
         registration_cancel(registration=first, actor=family)
+        _take_over(family.filing, same_person_second_filing)
         registration, created = registration_create(
             filing=same_person_second_filing, actor=same_person_second_filing.account, project=quick_project,
             unit_type="二居室", acknowledged=True,
