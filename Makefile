@@ -49,6 +49,7 @@ worker: install
 	DEBUG=0 exec $(BIN)/python manage.py db_worker --no-reload --interval 1
 
 # The opening-rush benchmark on local PostgreSQL and Redis (bench/README.md); BENCH_ARGS="--help".
+# With the SMS queue measured: BENCH_ARGS="--sms-latency 0,300 --kill-worker".
 bench: sysdeps install
 	$(BIN)/python -m bench.rush $(BENCH_ARGS)
 

@@ -9,6 +9,7 @@ unit given twice or registration lost.
 import argparse
 import asyncio
 import base64
+import io
 import json
 import os
 import random
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from . import stack
 from .client import ClientError, Response, Server, request
+from .fakesms import FakeSms
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = "500x5000,5000x50000"
@@ -66,7 +68,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where <timestamp>.json goes")
     p.add_argument("--run-dir", type=Path, default=None, help="server logs and pid files (default: a temp dir)")
     p.add_argument("--keep-db", action="store_true", help="leave the bench database for inspection")
+    p.add_argument("--sms-latency", default="0",
+                   help="comma-separated ms the fake SMS provider waits before answering; each is a run of "
+                        "every size (0,300: side by side)")
+    p.add_argument("--kill-worker", action="store_true",
+                   help="SIGKILL the notification worker mid-drain in the last latency's run, start it again, "
+                        "run notifications_due as operators do, and count what was lost or sent twice")
+    p.add_argument("--drain-timeout", type=float, default=180.0,
+                   help="seconds to wait after the rush for every notification to be sent")
     args = p.parse_args(argv)
+    args.latencies = [float(x) for x in args.sms_latency.split(",") if x.strip()]
     args.size_list = [tuple(int(x) for x in s.lower().split("x")) for s in args.sizes.split(",") if s]
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         p.error("the bench needs PostgreSQL (--database-url postgres://...)")
@@ -87,7 +98,10 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         # Production keeps connections 60 s; the bench keeps them for the whole run so that
         # the PostgreSQL backends it meters for CPU live as long as the run.
         "CONN_MAX_AGE": "600",
-        "SMS_BACKEND": "console",
+        # Tencent's API, at the fake provider: its endpoint and templates are set per run (FakeSms.env()).
+        "SMS_BACKEND": "tencent",
+        # A claim held by a killed worker expires in 5 s instead of 60 (well over the fake's latency).
+        "NOTIFICATION_LEASE_SECONDS": "5",
         "LOG_LEVEL": "WARNING",
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
@@ -342,8 +356,8 @@ class Rush:
         await self.wave("warm-up", sample, touch)
 
 
-def run_size(args, units: int, families: int, deadline: float) -> dict:
-    """Fresh database, data, servers, the rush and the checks, for one size."""
+def run_size(args, units: int, families: int, deadline: float, latency: float = 0.0, kill: bool = False) -> dict:
+    """Fresh database, data, servers, the worker, the rush, the drain and the checks, for one size."""
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connections
@@ -364,9 +378,12 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
           f"{len(rushing)} rush", flush=True)
 
     run_dir = args.run_dir
+    fake = FakeSms(latency).start()
+    os.environ.update(fake.env())
     env = {**os.environ}
-    servers = []
+    servers, workers = [], []
     try:
+        workers.append(stack.Worker(env=env, run_dir=run_dir))
         for i in range(args.servers):
             servers.append(stack.AppServer(port=stack.free_port(), env=env, run_dir=run_dir, name=f"app{i + 1}"))
         for server in servers:
@@ -379,7 +396,11 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
         asyncio.run(rush.run(rushing))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         meter.close()
+        delivery = drain(args, fake, workers, env, kill)
     finally:
+        for worker in workers:
+            worker.stop()
+        fake.stop()
         died = [s for s in servers if s.proc.poll() is not None]
         for server in died:
             print(f"!! {server.name} exited early ({server.proc.returncode}):\n{server.log_tail()}", flush=True)
@@ -397,9 +418,107 @@ def run_size(args, units: int, families: int, deadline: float) -> dict:
     }
     result["floor_probes"] = [{k: round(v, 1) for k, v in p.items()} for p in rush.stats.probes]
     result.update(check_database(world, rushing, rush.floor_rows))
+    result["sms_latency_ms"] = latency
+    result["notifications"] = check_notifications(world, fake, delivery)
     result["ratios"] = ratios(rush.stats)
     result["cpu_ratios"] = cpu_ratios(result["endpoints"])
     return result
+
+
+def drain(args, fake: FakeSms, workers: list, env: dict, kill: bool) -> dict:
+    """Wait for the worker to send every notification; with `kill`, SIGKILL it halfway first,
+    while a message is at the provider.
+
+    After the kill: a new worker at once (it takes the jobs still READY), and once the killed
+    worker's claim has expired, `manage.py notifications_due` as the operators' cron runs it —
+    it re-enqueues the notification whose job died with the worker.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from notifications.models import Notification
+
+    pending = Notification.objects.filter(status=Notification.Status.PENDING)
+    total = Notification.objects.count()
+    lease = settings.NOTIFICATION_LEASE_SECONDS
+    out: dict = {"timed_out": False, "killed": None, "kill_wanted": kill}
+    deadline, recover_at = time.monotonic() + args.drain_timeout, None
+    while pending.exists():
+        if time.monotonic() > deadline:
+            out["timed_out"] = True
+            break
+        armed = kill and out["killed"] is None and total - pending.count() >= total // 2
+        # Mid-send: the worker is waiting for the provider's answer, the moment that can repeat a message.
+        if armed and fake.open:
+            open_at_fake = fake.open
+            workers[-1].kill()
+            killed_at = timezone.now()
+            # In flight: claimed by the dead worker and not marked 已发送 — the only ones that may
+            # reach the provider twice (the fake may have answered just before the kill).
+            in_flight = [n.params.get("number") for n in pending.filter(claimed_until__gt=killed_at)]
+            out["killed"] = {"at": killed_at, "sent_before": total - pending.count(), "in_flight": in_flight,
+                             "open_at_fake": open_at_fake, "notifications_due": []}
+            workers.append(stack.Worker(env=env, run_dir=args.run_dir, name=f"worker{len(workers) + 1}"))
+            recover_at = time.monotonic() + lease + 1
+        if recover_at is not None and time.monotonic() >= recover_at:
+            said = io.StringIO()
+            call_command("notifications_due", stdout=said)
+            out["killed"]["notifications_due"].append(said.getvalue().strip())
+            recover_at = time.monotonic() + lease + 1
+        time.sleep(0.005 if armed else 0.2)
+    connection.close()
+    return out
+
+
+def check_notifications(world, fake: FakeSms, delivery: dict) -> dict:
+    """Every registration's 登记成功 reached the fake exactly once; duplicates only for those in
+    flight at a kill. Drain rate: notifications from the first enqueue to the last 已发送."""
+    from django.db import connection
+    from django.db.models import Count, Max, Min
+
+    from notifications.models import Notification
+    from registrations.models import Registration
+
+    plans = (world.realtime_plan_id, world.quick_plan_id)
+    numbers = set(Registration.objects.active().filter(plan_id__in=plans).values_list("number", flat=True))
+    rows = Notification.objects.filter(purpose=Notification.Purpose.REGISTERED)
+    by_number = Counter(n.params.get("number") for n in rows.only("params"))
+    span = rows.aggregate(first=Min("created_at"), last=Max("sent_at"), last_enqueued=Max("created_at"))
+    statuses = dict(rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    counts = fake.counts()
+    killed = delivery["killed"]
+    in_flight = set(killed["in_flight"]) if killed else set()
+    duplicates = {n: c for n, c in counts.items() if c > 1}
+    sent = statuses.get(Notification.Status.SENT, 0)
+    seconds = (span["last"] - span["first"]).total_seconds() if span["last"] and span["first"] else 0.0
+    out = {
+        "registrations": len(numbers), "rows": sum(by_number.values()),
+        "registrations_without_row": len(numbers - by_number.keys()),
+        "rows_twice": sum(1 for c in by_number.values() if c > 1),
+        "statuses": statuses,
+        "reached_once": sum(1 for n in numbers if counts[n] == 1),
+        "missing": sorted(n for n in numbers if counts[n] == 0),
+        "duplicates": duplicates,
+        "duplicates_not_in_flight": sorted(set(duplicates) - in_flight),
+        "unknown_at_fake": sorted(set(counts) - numbers),
+        "provider_requests": sum(counts.values()),
+        "drain_seconds": round(seconds, 2),
+        "drain_per_second": round(sent / seconds, 1) if seconds else None,
+        # Near zero: the worker kept up and the drain rate is the registrations' rate, not its limit.
+        "lag_after_last_enqueue_seconds": round((span["last"] - span["last_enqueued"]).total_seconds(), 2)
+        if span["last"] else None,
+        "timed_out": delivery["timed_out"],
+        "kill_wanted": delivery["kill_wanted"],
+    }
+    if killed:
+        before = (killed["at"] - span["first"]).total_seconds() if span["first"] else 0.0
+        out["kill"] = {"sent_before": killed["sent_before"], "in_flight": sorted(in_flight),
+                       "open_at_fake": killed["open_at_fake"], "notifications_due": killed["notifications_due"],
+                       "drain_per_second_before": round(killed["sent_before"] / before, 1) if before else None}
+    connection.close()
+    return out
 
 
 def check_database(world, rushing: list, floor_rows: int) -> dict:
@@ -492,6 +611,17 @@ def failures(result: dict) -> list[str]:
         problems.append("database inconsistent")
     if result["floor_rows"]["answered"] != result["floor_rows"]["in_db"]:
         problems.append("floor rows lost")
+    n = result["notifications"]
+    if n["registrations_without_row"] or n["rows_twice"] or n["rows"] != n["registrations"]:
+        problems.append("registrations and notifications disagree")
+    if n["missing"]:
+        problems.append(f"{len(n['missing'])} notifications never reached the provider")
+    if n["duplicates_not_in_flight"]:
+        problems.append(f"{len(n['duplicates_not_in_flight'])} sent twice that were not in flight at a kill")
+    if n["kill_wanted"] and "kill" not in n:
+        problems.append("the worker had drained the queue before it could be killed (raise --sms-latency)")
+    if n["timed_out"]:
+        problems.append("notifications left unsent at --drain-timeout")
     if result["aborted_steps"]:
         problems.append(f"time limit: {result['aborted_steps']} steps not run")
     return problems
@@ -526,6 +656,45 @@ def table(result: dict) -> str:
         f"{g['share_of_machine']:.0%} of the machine",
     ]
     return "\n".join(rows)
+
+
+def notification_lines(result: dict) -> str:
+    n = result["notifications"]
+    lines = [
+        f"notifications: {n['rows']} for {n['registrations']} registrations, {n['statuses']}; drained "
+        f"{n['drain_per_second']}/s ({n['drain_seconds']}s from the first enqueue to the last 已发送, "
+        f"{n['lag_after_last_enqueue_seconds']}s after the last enqueue)",
+        f"at the fake provider: {n['provider_requests']} requests, {n['reached_once']} registrations exactly once, "
+        f"{len(n['missing'])} missing {n['missing'][:10]}, {len(n['duplicates'])} twice {n['duplicates']}, "
+        f"{len(n['unknown_at_fake'])} unknown",
+    ]
+    if kill := n.get("kill"):
+        lines.append(f"SIGKILL after {kill['sent_before']} sent ({kill['drain_per_second_before']}/s until then): "
+                     f"in flight {kill['in_flight']} ({kill['open_at_fake']} open at the fake); sent twice "
+                     f"not in flight: {len(n['duplicates_not_in_flight'])}; notifications_due: "
+                     f"{'; '.join(f'{c} × {said}' for said, c in Counter(kill['notifications_due']).items())}")
+    return "\n".join(lines)
+
+
+def side_by_side(results: list[dict]) -> list[str]:
+    """The register wave at each provider latency, per size, and its ratio to the first latency."""
+    lines = []
+    for units, families in dict.fromkeys((r["units"], r["families"]) for r in results):
+        same = [r for r in results if (r["units"], r["families"]) == (units, families)]
+        if len(same) < 2:
+            continue
+        base = same[0]["endpoints"].get("register", {})
+        lines.append(f"register wave by SMS provider latency, {units} units, {families} families:")
+        for r in same:
+            e, n = r["endpoints"].get("register", {}), r["notifications"]
+            ratio = f"{e['rps'] / base['rps']:.2f}" if base.get("rps") and e.get("rps") else "-"
+            p95 = f"{e['p95_ms'] / base['p95_ms']:.2f}" if base.get("p95_ms") and e.get("p95_ms") else "-"
+            cpu = e.get("server_cpu_ms", {}).get("total")
+            lines.append(f"  {r['sms_latency_ms']:>5.0f} ms: {e.get('rps')} req/s (×{ratio}), p95 {e.get('p95_ms')} ms "
+                         f"(×{p95}), server CPU {cpu} ms a request, ×floor POST {r['ratios'].get('register')}; "
+                         f"drain {n['drain_per_second']}/s; exactly once {n['reached_once']}/"
+                         f"{n['registrations']}, missing {len(n['missing'])}, twice {len(n['duplicates'])}")
+    return lines
 
 
 def growth(results: list[dict]) -> list[str]:
@@ -563,16 +732,22 @@ def main(argv: list[str] | None = None) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
     results, problems = [], []
     try:
-        for i, (units, families) in enumerate(args.size_list):
-            # Keep back a share of the limit for each size still to come (a larger one loads
+        runs = [(size, latency) for size in args.size_list for latency in args.latencies]
+        for i, ((units, families), latency) in enumerate(runs):
+            # Keep back a share of the limit for each run still to come (a larger one loads
             # longer, a smaller one has more collisions), so the last one is not starved.
-            size_deadline = deadline - 0.45 * args.time_limit * (len(args.size_list) - i - 1)
-            print(f"== {units} units, {families} families: concurrency {args.concurrency}, "
-                  f"{args.servers} app servers × {args.workers} workers", flush=True)
-            result = run_size(args, units, families, size_deadline)
+            size_deadline = deadline - 0.45 * args.time_limit * (len(runs) - i - 1) / len(args.latencies)
+            if len(args.latencies) > 1:  # the same size at each latency: share what is left alike
+                size_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(runs) - i)
+            kill = args.kill_worker and latency == args.latencies[-1]
+            print(f"== {units} units, {families} families, SMS provider {latency:.0f} ms: concurrency "
+                  f"{args.concurrency}, {args.servers} app servers × {args.workers} workers, 1 notification "
+                  f"worker{' (SIGKILLed mid-drain)' if kill else ''}", flush=True)
+            result = run_size(args, units, families, size_deadline, latency, kill)
             results.append(result)
             print(table(result), flush=True)
-            problems += [f"{units}x{families}: {p}" for p in failures(result)]
+            print(notification_lines(result), flush=True)
+            problems += [f"{units}x{families} at {latency:.0f} ms: {p}" for p in failures(result)]
     finally:
         from django.db import connections
 
@@ -581,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.drop_database(args.database_url)
         if tmp is not None:
             tmp.cleanup()
-    for line in growth(results):
+    for line in growth([r for r in results if r["sms_latency_ms"] == args.latencies[0]]) + side_by_side(results):
         print(line)
     report = {
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.monotonic() - started, 1),

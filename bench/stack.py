@@ -52,6 +52,12 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+
+
 class AppServer:
     """One gunicorn instance, standing for one app server behind the load balancer."""
 
@@ -62,12 +68,8 @@ class AppServer:
         self.pid_path = run_dir / f"{name}.pid"
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_PIDFILE": str(self.pid_path),
                "GUNICORN_PROC_NAME": f"bphc-bench-{name}"}
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "bphc/gunicorn.conf.py", "bphc.wsgi"],
-                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, preexec_fn=_die_with_parent,
-            )
+        self.proc = _spawn([sys.executable, "-m", "gunicorn", "-c", "bphc/gunicorn.conf.py", "bphc.wsgi"],
+                           env, self.log_path)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -105,6 +107,32 @@ class AppServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+class Worker:
+    """One `manage.py db_worker`: the process that sends the notifications (issue 15)."""
+
+    def __init__(self, *, env: dict[str, str], run_dir: Path, name: str = "worker") -> None:
+        self.name = name
+        self.log_path = run_dir / f"{name}.log"
+        command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
+                   "--interval", "0.2", "--worker-id", f"bench-{name}", "-v", "0"]
+        self.proc = _spawn(command, env, self.log_path)
+        (run_dir / f"{name}.pid").write_text(str(self.proc.pid))
+
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a pulled plug would: no cleanup of any kind."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
 
 def kill_from_pidfiles(run_dir: Path) -> None:
