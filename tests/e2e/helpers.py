@@ -143,7 +143,8 @@ def assert_sizes(page: Page) -> None:
     if m["gap"] and m["gap"]["px"] < limits["gap"]:
         problems.append(f"gap {m['gap']['px']}px < {limits['gap']}px between {m['gap']['at']}")
     if m["contrast"] and m["contrast"]["ratio"] < limits["contrast"]:
-        problems.append(f"text contrast {m['contrast']['ratio']:.2f}:1 < {limits['contrast']}:1 at {m['contrast']['at']}")
+        contrast = m["contrast"]
+        problems.append(f"text contrast {contrast['ratio']:.2f}:1 < {limits['contrast']}:1 at {contrast['at']}")
     assert not problems, f"{mode} page {page.url} is below its numbers:\n  " + "\n  ".join(problems[:12])
 
 

@@ -157,7 +157,8 @@ def test_a_family_opens_a_real_time_projects_units_and_sees_the_taken_one(page: 
     expect(units.get_by_role("link", name=re.compile("^登记 "))).to_have_count(7)
     visit_check(page)
     # No table makes the page scroll sideways, at 24 px on a 375 px phone either.
-    assert page.evaluate("() => [...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
     # Looked at by hand: in 长辈版 on a phone the unit table is one labelled block per unit.
     page.screenshot(path=str(ARTIFACTS / f"units-{page_mode(page)}-{page.viewport_size['width']}.png"), full_page=True)
 
