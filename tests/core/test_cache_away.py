@@ -158,7 +158,9 @@ def _assert_counters_refuse(client: Client, person) -> None:
     assert code_login.status_code == 400 and limits.BUSY_LOGIN in code_login.content.decode()
     person_client = Client()
     person_client.force_login(person)
-    verify = person_client.post(reverse("filings:verify"), {"filing_no": "GLH2024000009", "code": "AB12CD"})
+    # An account without an ID number gives the applicant's as the third field (issue 14 item 3).
+    verify = person_client.post(reverse("filings:verify"), {"filing_no": "GLH2024000009", "code": "AB12CD",
+                                                           "id_number": "110105198001010016"})
     assert verify.status_code == 400 and limits.BUSY_VERIFY in verify.content.decode()
 
 
