@@ -119,18 +119,33 @@ class CodeCheckMixin:
             self.add_error("code", problem)
 
 
+def _new_password_fields(label: str) -> tuple[forms.CharField, forms.CharField]:
+    """A new password and its confirmation, as 注册 and 忘记密码 ask for them."""
+    return (
+        forms.CharField(label=label, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                        help_text="至少8位，不能全是数字。"),
+        forms.CharField(label=f"确认{label}", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})),
+    )
+
+
+def _check_new_password(form: forms.Form, cleaned: dict, user: User | None) -> None:
+    """The two entries match and the password passes the validators (for `user`)."""
+    p1, p2 = cleaned.get("password"), cleaned.get("password2")
+    if p1 and p2 and p1 != p2:
+        form.add_error("password2", "两次输入的密码不一致。")
+    if p1 and not form.errors:
+        try:
+            password_validation.validate_password(p1, user)
+        except forms.ValidationError as exc:
+            form.add_error("password", exc)
+
+
 class RegisterForm(CodeCheckMixin, forms.Form):
     code_purpose = SmsCode.Purpose.REGISTER
 
     phone = PhoneField()
     code = CodeField()
-    password = forms.CharField(
-        label="密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="至少8位，不能全是数字。",
-    )
-    password2 = forms.CharField(
-        label="确认密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+    password, password2 = _new_password_fields("密码")
     name = forms.CharField(label="姓名（选填）", max_length=50, required=False)
     id_number = IdNumberField(label="身份证号（选填）", required=False)
 
@@ -142,14 +157,7 @@ class RegisterForm(CodeCheckMixin, forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        p1, p2 = cleaned.get("password"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", "两次输入的密码不一致。")
-        if p1 and not self.errors:
-            try:
-                password_validation.validate_password(p1, User(phone=cleaned.get("phone", "")))
-            except forms.ValidationError as exc:
-                self.add_error("password", exc)
+        _check_new_password(self, cleaned, User(phone=cleaned.get("phone", "")))
         self.check_code(cleaned)
         # Only after the code: whoever can tell a registered phone is the phone's holder.
         if not self.errors and User.objects.filter(phone=cleaned.get("phone")).exists():
@@ -373,13 +381,7 @@ class PasswordResetForm(CodeCheckMixin, forms.Form):
 
     phone = PhoneField()
     code = CodeField()
-    password = forms.CharField(
-        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="至少8位，不能全是数字。",
-    )
-    password2 = forms.CharField(
-        label="确认新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+    password, password2 = _new_password_fields("新密码")
 
     def __init__(self, *args, **kwargs) -> None:
         self.user: User | None = None
@@ -387,18 +389,11 @@ class PasswordResetForm(CodeCheckMixin, forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        p1, p2 = cleaned.get("password"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", "两次输入的密码不一致。")
         phone = cleaned.get("phone")
         # Staff accounts are never reset by SMS alone (it would hand over both factors), and
         # no code was sent to them or to a phone without an account: both read "wrong code".
         user = User.objects.filter(phone=phone, is_active=True, is_staff=False).first() if phone else None
-        if p1 and not self.errors:
-            try:
-                password_validation.validate_password(p1, user)
-            except forms.ValidationError as exc:
-                self.add_error("password", exc)
+        _check_new_password(self, cleaned, user)
         self.check_code(cleaned)
         if not self.errors:
             if user is None:
