@@ -66,6 +66,7 @@ TEMPLATE_PARAMS: dict[str, tuple[str, ...]] = {
     "registered": ("plan", "project", "what", "number"),
     "cancelled": ("plan", "number"),
     "phone_changed": ("when", "new_phone"),
+    "room_turn": ("plan",),
     "results_published": ("plan", "project", "unit_type", "number", "position", "group_size", "offer_count"),
 }
 

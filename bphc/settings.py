@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "notifications",
+    "admission",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # The waiting room in front of the pages listed in admission.middleware.GUARDED.
+    "admission.middleware.WaitingRoom",
     "bphc.middleware.MethodNotAllowedPage",
     "bphc.middleware.NoStoreWhenSignedIn",
 ]
@@ -191,6 +194,18 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", def
 # How long a worker may take to send one message before another may try it (well over the
 # provider timeout): what a worker killed mid-send delays its message by.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=60)
+
+# The waiting room (admission/, README "排队"): its state is in Redis, shared by every app
+# server; memory:// (an in-process Redis) is for development and the SQLite tests only.
+ADMISSION_STORE_URL = env.str(
+    "ADMISSION_STORE_URL",
+    default=CACHES["default"]["LOCATION"] if CACHES["default"]["BACKEND"].endswith("RedisCache") else "memory://",
+)
+ADMISSION_STORE_TIMEOUT = env.float("ADMISSION_STORE_TIMEOUT", default=0.5)
+# Families admitted per minute: the register wave measured ~50 requests/s on the bench's
+# 2-core stack (bench/README.md), ~4 requests a family (notice, submit, success, records),
+# so ~12 families/s = 720/min; 600 keeps a sixth in hand for the pages around it.
+ADMISSION_DEFAULT_PER_MINUTE = env.int("ADMISSION_DEFAULT_PER_MINUTE", default=600)
 
 SMS_CODE_TTL_SECONDS = 5 * 60
 SMS_CODE_MAX_ATTEMPTS = 5

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("registrations.urls")),
     path("gongshi/", include("results.urls")),
     path("notifications/", include("notifications.urls")),
+    path("room/", include("admission.urls")),
     path("dev/sms/", account_views.dev_sms, name="dev_sms"),
     # Before the admin's own URLs: staff sign in with a password and an SMS code.
     path("admin/login/", account_views.staff_login, name="staff_login"),

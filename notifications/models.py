@@ -27,6 +27,7 @@ class Notification(models.Model):
         PHONE_CHANGED = "phone_changed", "手机号变更"
         PLAN_OPENED = "plan_opened", "开放登记提醒"
         RESULTS_PUBLISHED = "results_published", "排序结果公示"
+        ROOM_TURN = "room_turn", "排队轮到提醒"
 
     # A UUID made before the insert, so the delivery job can be enqueued first and its id
     # written with the row: one INSERT each, no UPDATE on the registration's hot path.

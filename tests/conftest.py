@@ -23,8 +23,20 @@ def _isolated(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     cache.clear()
+    _clear_room_store()
     yield
     cache.clear()
+    _clear_room_store()
+
+
+def _clear_room_store() -> None:
+    """The waiting room's places and clocks (admission/store.py): plan ids repeat between tests."""
+    from admission import store
+
+    try:
+        store.client().flushdb()
+    except Exception:  # noqa: BLE001 - a store that is away has nothing to clear
+        pass
 
 
 def last_code(phone: str) -> str:

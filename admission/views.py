@@ -1,0 +1,113 @@
+"""The waiting page (the session and the store; no plan, place or registration query), the SMS choice, the rules.
+
+The account id comes from the session itself; the only database read on the waiting page is
+the account row that every signed-in request loads (accounts.middleware.StaffIdleTimeout).
+"""
+
+import datetime as dt
+
+from django.contrib.auth import SESSION_KEY
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bphc.http import login_url_with_next
+
+from . import passes, store
+
+UNAVAILABLE = "排队系统暂时不可用，请稍后刷新本页；您的排队位置不会丢失。"
+REFRESH_SECONDS = 5
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    response = render(request, "admission/unavailable.html", {"message": UNAVAILABLE}, status=503)
+    response["Retry-After"] = str(REFRESH_SECONDS * 2)
+    return response
+
+
+def _session_user_id(request: HttpRequest) -> int | None:
+    raw = request.session.get(SESSION_KEY)
+    return int(raw) if raw is not None and str(raw).isdigit() else None
+
+
+def _next_path(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    # Only the pages behind the room: nothing else may ride on the redirect.
+    return target if target.startswith("/register/") and "//" not in target and "\\" not in target else ""
+
+
+@require_GET
+def waiting(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """排队: the family's place, who is ahead, the wait; admitted families go on with a pass."""
+    user_id = _session_user_id(request)
+    if user_id is None:
+        return redirect(login_url_with_next(request.get_full_path()))
+    try:
+        config = store.config(plan_id) or _config_from_database(plan_id)
+        status = store.status(config, user_id)
+        until = store.admit(config, user_id) if status.admitted or _has_pass(status) else None
+    except store.StoreDown:
+        return unavailable(request)
+    next_path = _next_path(request)
+    context = {"config": config, "status": status, "next": next_path, "refresh": REFRESH_SECONDS,
+               "opens_at": dt.datetime.fromtimestamp(config.opens, tz=dt.UTC), "closed": store.now() >= config.closes}
+    if until is None:
+        return render(request, "admission/waiting.html", context)
+    response = redirect(next_path) if next_path else render(request, "admission/turn.html", context)
+    passes.give(response, user_id=user_id, plan_id=plan_id, until=until, t=store.now())
+    return response
+
+
+def _has_pass(status: store.Status) -> bool:
+    return status.pass_until is not None and status.place is not None
+
+
+def _config_from_database(plan_id: int) -> store.Config:
+    """Only when the store has lost its copy (a flushed Redis): one read, then it is there again."""
+    from .models import Room
+
+    room = Room.objects.select_related("plan").filter(plan_id=plan_id, plan__is_published=True).first()
+    if room is None:
+        raise Http404
+    return room.publish()
+
+
+@require_POST
+def notify(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """轮到我时短信通知我: on or off; the waiting page shows which."""
+    user_id = _session_user_id(request)
+    if user_id is None:
+        return redirect(login_url_with_next(reverse("admission:waiting", args=[plan_id])))
+    try:
+        config = store.config(plan_id)
+        if config is None or store.status(config, user_id).place is None:
+            raise Http404
+        if request.POST.get("sms") == "on":
+            store.subscribe(plan_id, user_id)
+        else:
+            store.unsubscribe(plan_id, user_id)
+    except store.StoreDown:
+        return unavailable(request)
+    target = reverse("admission:waiting", args=[plan_id])
+    next_path = _next_path(request)
+    return redirect(f"{target}?next={next_path}" if next_path else target)
+
+
+def rules(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """排队规则: the seed's SHA-256 before opening, the seed and the early arrivals' order after."""
+    from .models import Room
+
+    room = get_object_or_404(Room.objects.select_related("plan"), plan_id=plan_id, plan__is_published=True)
+    seed = room.revealed_seed()
+    order: list[str] = []
+    if seed is not None:
+        try:
+            order = store.pre_order(room.store_config())
+        except store.StoreDown:
+            return unavailable(request)
+    if request.GET.get("format") == "txt" and seed is not None:
+        return HttpResponse("".join(f"{token}\n" for token in order), content_type="text/plain; charset=utf-8")
+    return render(request, "admission/rules.html", {"room": room, "plan": room.plan, "seed": seed,
+                                                     "order": order, "now": timezone.now()})

@@ -1,0 +1,314 @@
+"""The waiting room in front of the register page (issue 19): places, passes, order, outages."""
+
+import hashlib
+import re
+
+import pytest
+from django.test import Client
+
+from admission import passes, store
+from admission.models import Room
+from registrations.models import Registration
+
+from .conftest import family_clients, make_room_project, register_url
+
+
+def _enter(client: Client, project):
+    """Press 登记 on the unit: the register page, or the waiting page it redirects to."""
+    return client.get(register_url(project))
+
+
+def _waiting(client: Client, project, **follow):
+    response = _enter(client, project)
+    if response.status_code == 302 and response["Location"].startswith("/room/"):
+        return client.get(response["Location"], **follow)
+    return response
+
+
+def _ahead(page: str) -> int:
+    return int(re.search(r'class="room-ahead">(\d+)<', page).group(1))
+
+
+def _token(page: str) -> str:
+    return re.search(r'排队凭据：<span class="hash">([0-9a-f]{16})</span>', page).group(1)
+
+
+def _fill(make_user, project, n: int, start: int = 0) -> list[Client]:
+    clients = family_clients(make_user, n, start)
+    for client in clients:
+        _enter(client, project)
+    return clients
+
+
+@pytest.mark.django_db
+class TestOnePlacePerFamily:
+    def test_the_first_family_at_an_idle_room_goes_straight_to_the_register_page(self, make_user, room_project):
+        (client,) = family_clients(make_user, 1)
+        response = _enter(client, room_project)
+        assert response.status_code == 200 and "确认登记" in response.content.decode()
+        assert passes.cookie_name(room_project.plan_id) in response.cookies
+
+    def test_two_tabs_and_two_devices_of_one_account_share_a_place(self, make_user, room_project):
+        _fill(make_user, room_project, 3)  # one admitted at once, two waiting
+        (phone,) = family_clients(make_user, 1, start=10)
+        laptop = Client()
+        laptop.force_login(_user_of(phone))
+        first = _waiting(phone, room_project).content.decode()
+        for _ in range(10):  # ten tabs
+            _enter(phone, room_project)
+        second = _waiting(laptop, room_project).content.decode()
+        assert _token(first) == _token(second)
+        assert _ahead(first) == _ahead(second) == 2
+        assert store.live(Room.objects.get().store_config())["total"] == 4
+
+    def test_back_reload_and_coming_back_later_keep_the_place(self, make_user, room_project, clock):
+        clients = _fill(make_user, room_project, 4)
+        last = clients[-1]
+        before = _ahead(_waiting(last, room_project).content.decode())
+        last.get(f"/room/{room_project.plan_id}/")  # reload
+        _enter(last, room_project)  # back to the unit page and 登记 again
+        clock.advance(9 * 60)  # browser closed, back nine minutes later (the room admitted ~54 since)
+        page = _waiting(last, room_project, follow=True)
+        assert before == 2
+        # Admitted by now: its place came up, it was not sent to the end behind newcomers.
+        assert page.status_code == 200 and "确认登记" in page.content.decode()
+
+    def test_the_place_falls_as_families_are_admitted(self, make_user, room_project, clock):
+        clients = _fill(make_user, room_project, 4)
+        url = f"/room/{room_project.plan_id}/"
+        assert _ahead(clients[3].get(url).content.decode()) == 2
+        clock.advance(10)
+        assert _ahead(clients[3].get(url).content.decode()) == 1
+        clock.advance(20)
+        response = clients[3].get(url + "?next=" + register_url(room_project))
+        assert response.status_code == 302 and response["Location"] == register_url(room_project)
+
+    def test_the_page_says_place_wait_and_that_leaving_is_fine(self, make_user, room_project):
+        clients = _fill(make_user, room_project, 3)
+        page = clients[2].get(f"/room/{room_project.plan_id}/").content.decode()
+        assert "离开本页不会失去位置" in page and "您前面还有" in page
+        assert "约 1 分钟" in page and "每分钟 6 户（设定值，尚无实测）" in page
+        assert '<meta http-equiv="refresh" content="5">' in page
+        assert "轮到我时短信通知我" in page
+
+    def test_the_waiting_page_reads_no_plan_place_or_registration(self, make_user, room_project):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        clients = _fill(make_user, room_project, 3)
+        clients[2].get(f"/room/{room_project.plan_id}/")  # the session is in the cache from here on
+        with CaptureQueriesContext(connection) as queries:
+            response = clients[2].get(f"/room/{room_project.plan_id}/")
+        assert response.status_code == 200 and "您前面还有" in response.content.decode()
+        # Only the account row every signed-in request loads (the staff idle check); no session query.
+        assert [q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries] == ['"accounts_user"']
+
+
+def _user_of(client: Client):
+    from django.contrib.auth import SESSION_KEY, get_user_model
+
+    return get_user_model().objects.get(pk=client.session[SESSION_KEY])
+
+
+@pytest.mark.django_db
+class TestPasses:
+    def test_a_pass_opens_the_register_page_until_it_ends(self, make_user, room_project, clock):
+        (client,) = family_clients(make_user, 1)
+        _enter(client, room_project)
+        clock.advance(14 * 60)
+        assert _enter(client, room_project).status_code == 200
+        response = client.post(register_url(room_project), {"unit": room_project.units.first().pk,
+                                                             "acknowledged": "on"})
+        assert response.status_code == 302 and "/success/" in response["Location"]
+        assert Registration.objects.count() == 1
+
+    def test_a_pass_for_one_account_does_not_open_the_room_for_another(self, make_user, room_project):
+        first, *_, other = _fill(make_user, room_project, 3)
+        stolen = first.cookies[passes.cookie_name(room_project.plan_id)].value
+        other.cookies[passes.cookie_name(room_project.plan_id)] = stolen
+        response = _enter(other, room_project)
+        assert response.status_code == 302 and response["Location"].startswith(f"/room/{room_project.plan_id}/")
+
+    def test_a_pass_for_one_plan_does_not_open_another(self, make_user, room_project):
+        second = make_room_project("SS-ROOM-02")
+        _fill(make_user, second, 2, start=20)  # someone is ahead in the second plan
+        (client,) = family_clients(make_user, 1)
+        _enter(client, room_project)
+        pass_one = client.cookies[passes.cookie_name(room_project.plan_id)].value
+        client.cookies[passes.cookie_name(second.plan_id)] = pass_one
+        response = _enter(client, second)
+        assert response.status_code == 302 and response["Location"].startswith(f"/room/{second.plan_id}/")
+
+    def test_a_forged_pass_is_refused(self, make_user, room_project):
+        *_, late = _fill(make_user, room_project, 2)
+        late.cookies[passes.cookie_name(room_project.plan_id)] = "[1, 1, 9999999999]"
+        assert _enter(late, room_project).status_code == 302
+
+    def test_an_expired_pass_sends_the_family_back_to_its_place_not_the_end(self, make_user, room_project, clock):
+        clients = _fill(make_user, room_project, 2)
+        clock.advance(10)
+        first = clients[1]
+        assert _waiting(first, room_project, follow=True).status_code == 200  # admitted, with a pass
+        token = store.status(Room.objects.get().store_config(), _user_of(first).pk).place["token"]
+        newcomers = _fill(make_user, room_project, 5, start=30)  # five newcomers behind it
+        store.set_rate(Room.objects.get().store_config(), rate=6, paused=True)  # nobody new goes in
+        clock.advance(16 * 60)
+        assert store.status(Room.objects.get().store_config(), _user_of(first).pk).pass_until < clock.t
+        page = _enter(first, room_project)
+        # The pass ran out; its place is still ahead of the newcomers, so it is let in again.
+        assert page.status_code == 200 and "确认登记" in page.content.decode()
+        assert all(_enter(c, room_project).status_code == 302 for c in newcomers)
+        assert store.status(Room.objects.get().store_config(), _user_of(first).pk).place["token"] == token
+
+    def test_staff_pass_without_a_place(self, make_user, room_project, family):
+        from tests.conftest import make_filing_row
+
+        _fill(make_user, room_project, 3)
+        clerk = make_user("13911110000", name="窗口", is_staff=True)
+        make_filing_row("GLH2025999999", account=clerk)
+        client = Client()
+        client.force_login(clerk)
+        assert _enter(client, room_project).status_code != 302
+
+    def test_a_room_switched_off_lets_families_through(self, make_user, room_project):
+        Room.objects.update(enabled=False)
+        clients = _fill(make_user, room_project, 3)
+        assert _enter(clients[2], room_project).status_code == 200
+
+
+@pytest.mark.django_db
+class TestOrder:
+    def test_early_arrivals_are_ordered_by_the_revealed_seed_and_later_ones_first_come(
+            self, make_user, db, clock):
+        project = make_room_project("SS-ROOM-03", opens_in_minutes=10)
+        plan_id = project.plan_id
+        rules = Client().get(f"/room/{plan_id}/rules/").content.decode()
+        commitment = re.search(r"种子 SHA-256</dt><dd class=\"hash\">([0-9a-f]{64})<", rules).group(1)
+        assert "登记开始时公布" in rules
+        early = _fill(make_user, project, 6)
+        page = early[0].get(f"/room/{plan_id}/").content.decode()
+        assert "所有提前到达的家庭按事先公布的随机种子排定先后" in page and "现已提前到达 <strong>6</strong> 户" in page
+        tokens = [_token(c.get(f"/room/{plan_id}/").content.decode()) for c in early]
+
+        clock.advance(11 * 60)  # the plan opens
+        late = _fill(make_user, project, 3, start=40)
+        rules = Client().get(f"/room/{plan_id}/rules/").content.decode()
+        seed = re.search(r"种子</dt><dd><span class=\"hash\">([0-9a-f]+)<", rules).group(1)
+        published = Client().get(f"/room/{plan_id}/rules/?format=txt").content.decode().split()
+
+        # Anyone can check, with only the seed and the published formula:
+        assert hashlib.sha256(seed.encode()).hexdigest() == commitment
+        expected = sorted(tokens, key=lambda token: hashlib.sha256(f"{seed}:{token}".encode()).hexdigest())
+        assert published == expected
+        config = Room.objects.get(plan_id=plan_id).store_config()
+        ranks = [store.status(config, _user_of(c).pk).rank for c in early]
+        assert [expected.index(t) for t in tokens] == ranks
+        assert [store.status(config, _user_of(c).pk).rank for c in late] == [6, 7, 8]
+
+    def test_a_quick_plan_ordered_by_registration_time_cannot_have_a_room(self, db):
+        from django.core.exceptions import ValidationError
+
+        from tests.registrations.conftest import make_plan
+
+        room = Room(plan=make_plan("KS-ROOM-01"), enabled=True)
+        with pytest.raises(ValidationError, match="按规则排序"):
+            room.clean()
+
+
+@pytest.mark.django_db
+class TestStoreDown:
+    def test_a_closed_store_gives_a_clear_page_and_lets_nobody_through(self, make_user, room_project, settings):
+        (admitted,) = _fill(make_user, room_project, 1)
+        (waiting,) = _fill(make_user, room_project, 1, start=1)
+        settings.ADMISSION_STORE_URL = "redis://127.0.0.1:8859/0"  # nothing listens there
+        response = _enter(waiting, room_project)
+        page = response.content.decode()
+        assert response.status_code == 503 and "排队系统暂时不可用" in page and "您的排队位置不会丢失" in page
+        assert waiting.get(f"/room/{room_project.plan_id}/").status_code == 503
+        # A family already admitted holds a signed pass: it keeps registering.
+        assert _enter(admitted, room_project).status_code == 200
+
+    def test_a_store_killed_mid_wait(self, make_user, room_project, settings, tmp_path):
+        import shutil
+        import subprocess
+        import time
+
+        server = shutil.which("redis-server")
+        if server is None:
+            pytest.skip("redis-server is not installed")
+        process = subprocess.Popen([server, "--port", "8858", "--save", "", "--appendonly", "no",
+                                    "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+        try:
+            settings.ADMISSION_STORE_URL = "redis://127.0.0.1:8858/0"
+            for _ in range(50):
+                try:
+                    store.client().ping()
+                    break
+                except Exception:  # noqa: BLE001 - still starting
+                    time.sleep(0.1)
+            clients = _fill(make_user, room_project, 2)
+            assert "您前面还有" in clients[1].get(f"/room/{room_project.plan_id}/").content.decode()
+            process.kill()
+            process.wait()
+            response = clients[1].get(f"/room/{room_project.plan_id}/")
+            assert response.status_code == 503 and "排队系统暂时不可用" in response.content.decode()
+            assert _enter(clients[1], room_project).status_code == 503
+        finally:
+            process.kill()
+            store._clients.pop("redis://127.0.0.1:8858/0", None)
+
+
+@pytest.mark.django_db
+class TestWaitingPageEdges:
+    def test_a_stranger_is_asked_to_sign_in(self, stranger, room_project):
+        response = stranger.get(f"/room/{room_project.plan_id}/")
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+    def test_a_family_not_in_line_is_told_how_to_enter(self, family_client, room_project):
+        Room.objects.get().publish()
+        page = family_client.get(f"/room/{room_project.plan_id}/").content.decode()
+        assert "您还没有进入本计划的排队" in page
+
+    def test_an_unknown_plan_is_not_found(self, family_client, db):
+        assert family_client.get("/room/999999/").status_code == 404
+
+    def test_next_only_leads_to_a_register_page(self, make_user, room_project, clock):
+        clients = _fill(make_user, room_project, 2)
+        clock.advance(10)
+        response = clients[1].get(f"/room/{room_project.plan_id}/?next=https://evil.example/")
+        assert response.status_code == 200 and "轮到您了" in response.content.decode()
+
+    def test_notify_wants_post(self, family_client, room_project):
+        assert family_client.get(f"/room/{room_project.plan_id}/notify/").status_code == 405
+
+
+@pytest.mark.django_db
+class TestSmsWhenItIsMyTurn:
+    def test_a_family_ticks_the_box_leaves_and_gets_one_sms_at_its_turn(self, make_user, room_project, clock):
+        from django.core.management import call_command
+
+        from notifications.models import Notification
+
+        *_, late = _fill(make_user, room_project, 3)
+        response = late.post(f"/room/{room_project.plan_id}/notify/", {"sms": "on"})
+        assert response.status_code == 302
+        page = late.get(response["Location"]).content.decode()
+        assert "已开启：轮到您时将发送短信，您可以先离开本页" in page and 'value="on" checked' in page
+        call_command("room_notify")
+        assert not Notification.objects.exists()  # not its turn yet
+        clock.advance(30)
+        call_command("room_notify")
+        call_command("room_notify")
+        sent = Notification.objects.get()
+        assert sent.purpose == Notification.Purpose.ROOM_TURN and sent.phone == _user_of(late).phone
+        assert sent.params == {"plan": room_project.plan.name}
+
+    def test_the_box_can_be_unticked(self, make_user, room_project):
+        *_, late = _fill(make_user, room_project, 2)
+        late.post(f"/room/{room_project.plan_id}/notify/", {"sms": "on"})
+        late.post(f"/room/{room_project.plan_id}/notify/", {})
+        assert "已开启" not in late.get(f"/room/{room_project.plan_id}/").content.decode()
+
+    def test_a_family_not_in_line_cannot_subscribe(self, family_client, room_project):
+        Room.objects.get().publish()
+        assert family_client.post(f"/room/{room_project.plan_id}/notify/", {"sms": "on"}).status_code == 404
