@@ -38,6 +38,7 @@ PASS_SECONDS = 15 * 60
 BURST_SECONDS = 10
 MEASURE_SECONDS = 180
 BUCKET_SECONDS = 10
+MEASURE_AT_LEAST = 10
 
 
 class StoreDown(Exception):
@@ -297,11 +298,11 @@ def status(config: Config, user_id: int) -> Status:
 
 
 def _measured(counts: list, opens: float, t: float) -> float | None:
-    """First admissions per minute over the last three minutes (or since opening), if any."""
+    """First admissions per minute over the last three minutes (or since opening), once there are enough."""
     admitted = sum(int(c or 0) for c in counts)
     span = min(MEASURE_SECONDS, t - opens)
-    if admitted == 0 or span < 20:
-        return None
+    if admitted < MEASURE_AT_LEAST or span < 20:
+        return None  # too few to measure: the page says it estimates from the set rate
     return admitted * 60 / span
 
 

@@ -5,6 +5,7 @@ the account row that every signed-in request loads (accounts.middleware.StaffIdl
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib.auth import SESSION_KEY
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ REFRESH_SECONDS = 5
 
 def unavailable(request: HttpRequest) -> HttpResponse:
     response = render(request, "admission/unavailable.html", {"message": UNAVAILABLE}, status=503)
-    response["Retry-After"] = str(REFRESH_SECONDS * 2)
+    response["Retry-After"] = response["Refresh"] = str(REFRESH_SECONDS * 2)
     return response
 
 
@@ -50,14 +51,25 @@ def waiting(request: HttpRequest, plan_id: int) -> HttpResponse:
         until = store.admit(config, user_id) if status.admitted or _has_pass(status) else None
     except store.StoreDown:
         return unavailable(request)
-    next_path = _next_path(request)
-    context = {"config": config, "status": status, "next": next_path, "refresh": REFRESH_SECONDS,
-               "opens_at": dt.datetime.fromtimestamp(config.opens, tz=dt.UTC), "closed": store.now() >= config.closes}
+    next_path, auto = _next_path(request), request.GET.get("auto") != "off"
+    context = {"config": config, "status": status, "next": next_path, "refresh": REFRESH_SECONDS, "auto": auto,
+               "opens_at": dt.datetime.fromtimestamp(config.opens, tz=dt.UTC), "closed": store.now() >= config.closes,
+               "here": _waiting_url(plan_id, next_path), "here_still": _waiting_url(plan_id, next_path, auto="off")}
     if until is None:
-        return render(request, "admission/waiting.html", context)
+        response = render(request, "admission/waiting.html", context)
+        if auto and status.place is not None and not context["closed"]:
+            # A Refresh header, the same as <meta http-equiv="refresh"> without scripts; the page
+            # offers to stop it (WCAG 2.2.1), which a meta tag cannot be told apart from.
+            response["Refresh"] = str(REFRESH_SECONDS)
+        return response
     response = redirect(next_path) if next_path else render(request, "admission/turn.html", context)
     passes.give(response, user_id=user_id, plan_id=plan_id, until=until, t=store.now())
     return response
+
+
+def _waiting_url(plan_id: int, next_path: str, **extra) -> str:
+    query = {**({"next": next_path} if next_path else {}), **extra}
+    return reverse("admission:waiting", args=[plan_id]) + (f"?{urlencode(query)}" if query else "")
 
 
 def _has_pass(status: store.Status) -> bool:
@@ -90,9 +102,7 @@ def notify(request: HttpRequest, plan_id: int) -> HttpResponse:
             store.unsubscribe(plan_id, user_id)
     except store.StoreDown:
         return unavailable(request)
-    target = reverse("admission:waiting", args=[plan_id])
-    next_path = _next_path(request)
-    return redirect(f"{target}?next={next_path}" if next_path else target)
+    return redirect(_waiting_url(plan_id, _next_path(request)))
 
 
 def rules(request: HttpRequest, plan_id: int) -> HttpResponse:

@@ -85,11 +85,14 @@ class TestOnePlacePerFamily:
 
     def test_the_page_says_place_wait_and_that_leaving_is_fine(self, make_user, room_project):
         clients = _fill(make_user, room_project, 3)
-        page = clients[2].get(f"/room/{room_project.plan_id}/").content.decode()
+        response = clients[2].get(f"/room/{room_project.plan_id}/")
+        page = response.content.decode()
         assert "离开本页不会失去位置" in page and "您前面还有" in page
         assert "约 1 分钟" in page and "每分钟 6 户（设定值，尚无实测）" in page
-        assert '<meta http-equiv="refresh" content="5">' in page
+        assert response["Refresh"] == "5"  # reloads itself without scripts
         assert "轮到我时短信通知我" in page
+        still = clients[2].get(f"/room/{room_project.plan_id}/?auto=off")
+        assert "Refresh" not in still and "恢复自动刷新" in still.content.decode()
 
     def test_the_waiting_page_reads_no_plan_place_or_registration(self, make_user, room_project):
         from django.db import connection
@@ -312,3 +315,27 @@ class TestSmsWhenItIsMyTurn:
     def test_a_family_not_in_line_cannot_subscribe(self, family_client, room_project):
         Room.objects.get().publish()
         assert family_client.post(f"/room/{room_project.plan_id}/notify/", {"sms": "on"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_wait_is_estimated_from_the_measured_rate(make_user, room_project, clock):
+    Room.objects.update(per_minute=60)
+    Room.objects.get().publish()
+    url = f"/room/{room_project.plan_id}/"
+    early = _fill(make_user, room_project, 12)  # ten go in at once, two a second later
+    clock.advance(5)
+    for client in early:
+        client.get(url)
+    clock.advance(20)
+    store.set_rate(Room.objects.get().store_config(), rate=1, paused=False)  # the operator slows it down
+    late = _fill(make_user, room_project, 8, start=50)
+    # 12 families went in over the last three minutes: 4 a minute measured, whatever is set.
+    page = late[-1].get(url).content.decode()
+    assert "最近实际每分钟约 4 户" in page
+    assert f"约 {-(-_ahead(page) // 4)} 分钟" in page
+
+
+def test_too_few_admissions_are_not_a_measurement():
+    assert store._measured([3, 2], opens=0, t=1000) is None
+    assert store._measured([6, 4], opens=0, t=1000) == 10 * 60 / 180
+    assert store._measured([6, 4], opens=990, t=1000) is None  # ten seconds open: too short to tell
