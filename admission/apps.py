@@ -7,6 +7,7 @@ class AdmissionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks
+        from . import checks, signals
 
         checks.register()
+        signals.connect()

@@ -1,8 +1,11 @@
-"""The waiting room in front of the register pages, which know nothing of it.
+"""The waiting room in front of the project and register pages, which know nothing of it.
 
-GUARDED names each page behind the room and how to find its plan from the URL; it is the
-one place to change. Staff (the clerk's assisted registration is in the admin anyway),
-strangers and people without a filing pass straight to the page, which answers them itself.
+GUARDED names each page behind the room; it is the one place to change. Staff (the clerk's
+assisted registration is in the admin anyway), strangers and people without a filing pass
+straight to the page, which answers them itself. The room's settings are read from the
+shared store, so a family holding a pass costs the page no database query; the database is
+read once per project, and again only when the store is away (to decide between letting a
+pass holder on and the clear 503 page).
 """
 
 from collections.abc import Callable
@@ -13,21 +16,38 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from bphc.gating import family_filing
-from rentals.models import Plan, Project
+from rentals.models import Project
 
 from . import passes, store
 from .models import Room
 from .views import unavailable
 
-
-def _plan_of_project(kwargs: dict) -> Plan | None:
-    project = Project.objects.select_related("plan__room").filter(pk=kwargs.get("project_id")).first()
-    return project.plan if project is not None else None
-
-
-GUARDED: dict[str, Callable[[dict], Plan | None]] = {
-    "registrations:register": _plan_of_project,
+# The pages behind the room, each with the URL argument that names its project: the real-time
+# unit table and the register page, the two that the opening rush loads.
+GUARDED: dict[str, str] = {
+    "rentals:project": "project_id",
+    "registrations:register": "project_id",
 }
+# Where an admitted family may be sent on to (the `next` of the waiting page).
+GUARDED_PREFIXES = ("/gzf/projects/", "/register/")
+
+
+def _database_config(project_id: int) -> store.Config | None:
+    project = Project.objects.select_related("plan").filter(pk=project_id, plan__is_published=True).first()
+    return Room.objects.for_plan(project.plan).store_config() if project is not None else None
+
+
+def _shared_config(project_id: int) -> store.Config | None:
+    """The room of the project's plan, from the store; copied there from the database the first time."""
+    plan_id = store.plan_of_project(project_id)
+    config = store.config(plan_id) if plan_id is not None else None
+    if config is None:
+        project = Project.objects.select_related("plan").filter(pk=project_id, plan__is_published=True).first()
+        if project is None:
+            return None
+        config = Room.objects.for_plan(project.plan).publish()
+        store.remember_project(project_id, project.plan_id)
+    return config
 
 
 class WaitingRoom:
@@ -43,32 +63,38 @@ class WaitingRoom:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
         match = request.resolver_match
-        find_plan = GUARDED.get(match.view_name if match else "")
-        if find_plan is None:
+        argument = GUARDED.get(match.view_name if match else "")
+        if argument is None:
             return None
         user = request.user
         if not user.is_authenticated or user.is_staff or family_filing(request) is None:
             return None
-        plan = find_plan(view_kwargs)
-        if plan is None or not plan.is_published:
-            return None
-        room = getattr(plan, "room", None) or Room.objects.for_plan(plan)
-        config, t = room.store_config(), store.now()
-        if not config.active(t) or passes.valid(request, user_id=user.pk, plan_id=plan.pk, t=t):
-            return None
+        project_id, t = view_kwargs.get(argument), store.now()
         try:
-            shared = store.config(plan.pk)
-            if shared is None or shared.version != config.version:
-                room.publish()
+            config = _shared_config(project_id)
+        except store.StoreDown:
+            config = _database_config(project_id)
+            if config is None or not config.active(t) or passes.valid(request, user_id=user.pk,
+                                                                        plan_id=config.plan_id, t=t):
+                return None
+            return unavailable(request)
+        if config is None or not config.active(t) or passes.valid(request, user_id=user.pk,
+                                                                    plan_id=config.plan_id, t=t):
+            return None
+        return self._wait_or_admit(request, config, t)
+
+    def _wait_or_admit(self, request: HttpRequest, config: store.Config, t: float) -> HttpResponse | None:
+        user = request.user
+        try:
             store.join(config, user.pk, masked_phone=user.masked_phone)
             # Nobody waiting and room to spare: straight on, with the pass, no detour.
             if store.status(config, user.pk).admitted:
                 until = store.admit(config, user.pk)
-                request.admission_pass = {"user_id": user.pk, "plan_id": plan.pk, "until": until, "t": t}
+                request.admission_pass = {"user_id": user.pk, "plan_id": config.plan_id, "until": until, "t": t}
                 return None
         except store.StoreDown:
             return unavailable(request)
-        return redirect(waiting_url(plan.pk, _return_path(request)))
+        return redirect(waiting_url(config.plan_id, _return_path(request)))
 
 
 def waiting_url(plan_id: int, next_path: str) -> str:

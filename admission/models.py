@@ -85,7 +85,7 @@ class Room(models.Model):
         return store.Config(
             plan_id=plan.pk, name=plan.name, opens=plan.opens_at.timestamp(),
             room_opens=self.room_opens_at.timestamp(), closes=plan.closes_at.timestamp(),
-            enabled=self.enabled, seed=self.seed, commitment=self.commitment, version=version,
+            enabled=self.enabled and plan.is_published, seed=self.seed, commitment=self.commitment, version=version,
         )
 
     def publish(self) -> store.Config:

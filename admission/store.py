@@ -219,6 +219,17 @@ def _rebase(plan_id: int, *, opens: float, rate: int, paused: bool, t: float, ca
 
 
 @_guarded
+def plan_of_project(project_id: int) -> int | None:
+    found = client().hget("bphc:room:projects", project_id)
+    return int(found) if found is not None else None
+
+
+@_guarded
+def remember_project(project_id: int, plan_id: int) -> None:
+    client().hset("bphc:room:projects", project_id, plan_id)
+
+
+@_guarded
 def config(plan_id: int) -> Config | None:
     return Config.from_hash(plan_id, client().hgetall(_key(plan_id, "cfg")))
 

@@ -20,6 +20,7 @@ from . import passes, store
 
 UNAVAILABLE = "排队系统暂时不可用，请稍后刷新本页；您的排队位置不会丢失。"
 REFRESH_SECONDS = 5
+REFRESH_LONGEST = 30
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
@@ -35,8 +36,11 @@ def _session_user_id(request: HttpRequest) -> int | None:
 
 def _next_path(request: HttpRequest) -> str:
     target = request.GET.get("next") or request.POST.get("next") or ""
+    from .middleware import GUARDED_PREFIXES
+
     # Only the pages behind the room: nothing else may ride on the redirect.
-    return target if target.startswith("/register/") and "//" not in target and "\\" not in target else ""
+    safe = target.startswith(GUARDED_PREFIXES) and "//" not in target and "\\" not in target
+    return target if safe else ""
 
 
 @require_GET
@@ -52,7 +56,8 @@ def waiting(request: HttpRequest, plan_id: int) -> HttpResponse:
     except store.StoreDown:
         return unavailable(request)
     next_path, auto = _next_path(request), request.GET.get("auto") != "off"
-    context = {"config": config, "status": status, "next": next_path, "refresh": REFRESH_SECONDS, "auto": auto,
+    refresh = _refresh_seconds(status, config, store.now())
+    context = {"config": config, "status": status, "next": next_path, "refresh": refresh, "auto": auto,
                "opens_at": dt.datetime.fromtimestamp(config.opens, tz=dt.UTC), "closed": store.now() >= config.closes,
                "here": _waiting_url(plan_id, next_path), "here_still": _waiting_url(plan_id, next_path, auto="off")}
     if until is None:
@@ -60,11 +65,26 @@ def waiting(request: HttpRequest, plan_id: int) -> HttpResponse:
         if auto and status.place is not None and not context["closed"]:
             # A Refresh header, the same as <meta http-equiv="refresh"> without scripts; the page
             # offers to stop it (WCAG 2.2.1), which a meta tag cannot be told apart from.
-            response["Refresh"] = str(REFRESH_SECONDS)
+            response["Refresh"] = str(refresh)
         return response
     response = redirect(next_path) if next_path else render(request, "admission/turn.html", context)
     passes.give(response, user_id=user_id, plan_id=plan_id, until=until, t=store.now())
     return response
+
+
+def _refresh_seconds(status: store.Status, config: store.Config, t: float) -> int:
+    """Every 5 s near the front, up to 30 s far back: a quarter of the time still to wait.
+
+    Thousands of families far back refreshing every 5 s would cost the servers more than the
+    registrations the room lets through.
+    """
+    if status.rank is None:
+        seconds = (config.opens - t) / 2
+    elif status.paused or status.wait_rate <= 0:
+        seconds = REFRESH_LONGEST
+    else:
+        seconds = status.ahead / status.wait_rate * 60 / 4
+    return int(min(REFRESH_LONGEST, max(REFRESH_SECONDS, seconds)))
 
 
 def _waiting_url(plan_id: int, next_path: str, **extra) -> str:

@@ -1,13 +1,23 @@
 from django import template
 
-from ..models import Room
+from .. import store
 
 register = template.Library()
 
 
 @register.inclusion_tag("admission/_notice.html")
 def room_notice(plan) -> dict:
-    """On the 公告: that a waiting room opens, and the SHA-256 of the seed that will order early arrivals."""
-    room = Room.objects.for_plan(plan)
-    room = room if room.enabled else None
-    return {"room": room, "plan": plan, "seed": room.revealed_seed() if room else None}
+    """On the 公告: that a waiting room opens, and the SHA-256 of the seed that will order early arrivals.
+
+    Read from the store (no query on the catalogue page); with the store away the box is left
+    out and the rules page (/room/<plan>/rules/) still says it all.
+    """
+    try:
+        config = store.config(plan.pk)
+    except store.StoreDown:
+        config = None
+    if config is None or not config.enabled:
+        return {"config": None}
+    opened = store.now() >= config.opens
+    return {"config": config, "plan": plan, "seed": config.seed if opened else None,
+            "minutes": round((config.opens - config.room_opens) / 60)}

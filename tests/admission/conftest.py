@@ -35,8 +35,8 @@ def make_room_project(code: str = "SS-ROOM-01", *, opens_in_minutes: float = -60
     plan = make_plan(code, Plan.Mode.REALTIME, opens_in_days=opens_in_minutes / 1440)
     project = make_project(plan, f"XM-{code}", ("一居室",))
     make_units(project, 8)
-    Room.objects.filter(plan=plan).delete()
-    Room.objects.create(plan=plan, per_minute=per_minute)
+    Room.objects.filter(plan=plan).update(per_minute=per_minute)
+    Room.objects.get(plan=plan).publish()
     return project
 
 

@@ -175,6 +175,7 @@ class TestPasses:
 
     def test_a_room_switched_off_lets_families_through(self, make_user, room_project):
         Room.objects.update(enabled=False)
+        Room.objects.get().publish()
         clients = _fill(make_user, room_project, 3)
         assert _enter(clients[2], room_project).status_code == 200
 
@@ -339,3 +340,38 @@ def test_too_few_admissions_are_not_a_measurement():
     assert store._measured([3, 2], opens=0, t=1000) is None
     assert store._measured([6, 4], opens=0, t=1000) == 10 * 60 / 180
     assert store._measured([6, 4], opens=990, t=1000) is None  # ten seconds open: too short to tell
+
+
+@pytest.mark.django_db
+def test_families_far_back_refresh_less_often(make_user, room_project):
+    clients = _fill(make_user, room_project, 30)  # 6 a minute: the last waits ~5 minutes
+    assert clients[2].get(f"/room/{room_project.plan_id}/")["Refresh"] == "5"
+    assert clients[29].get(f"/room/{room_project.plan_id}/")["Refresh"] == "30"
+
+
+@pytest.mark.django_db
+class TestThePlanPage:
+    def test_the_announcement_shows_the_seed_hash_before_opening_and_the_seed_after(self, family_client, clock):
+        project = make_room_project("SS-ROOM-04", opens_in_minutes=10)
+        room = Room.objects.get(plan=project.plan)
+        page = family_client.get(f"/gzf/plans/{project.plan_id}/").content.decode()
+        assert "排队登记" in page and room.commitment in page and room.seed not in page
+        clock.advance(11 * 60)
+        page = family_client.get(f"/gzf/plans/{project.plan_id}/").content.decode()
+        assert room.seed in page
+
+    def test_the_unit_table_is_behind_the_room(self, make_user, room_project):
+        *_, late = _fill(make_user, room_project, 2)
+        response = late.get(f"/gzf/projects/{room_project.pk}/")
+        assert response.status_code == 302 and response["Location"].startswith(f"/room/{room_project.plan_id}/")
+
+    def test_a_plan_moved_to_a_later_opening_reaches_the_room_at_once(self, make_user, room_project, clock):
+        import datetime as dt
+
+        plan = room_project.plan
+        plan.opens_at = dt.datetime.fromtimestamp(clock.t + 600, tz=dt.UTC)
+        plan.save()
+        (client,) = family_clients(make_user, 1)
+        _enter(client, room_project)
+        page = client.get(f"/room/{plan.pk}/").content.decode()
+        assert "您已进入排队" in page and "现已提前到达 <strong>1</strong> 户" in page
