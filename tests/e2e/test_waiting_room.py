@@ -25,8 +25,9 @@ def test_a_family_waits_sees_its_place_fall_is_admitted_and_registers(
     sign_in(family)
     unit = project.units.order_by("pk").first()
 
-    page.goto(f"/gzf/projects/{project.pk}/")
-    page.get_by_role("link", name=f"登记 {unit.label}").click()
+    page.goto(f"/gzf/plans/{project.plan_id}/")
+    expect(page.get_by_role("heading", name="排队登记")).to_be_visible()  # the seed's SHA-256 on the 公告
+    page.get_by_role("link", name="查看详情 登记").click()  # the project: its unit table is behind the room
     expect(page).to_have_url(re.compile(rf"/room/{project.plan_id}/\?next="))
     ahead = page.locator(".room-ahead")
     expect(ahead).to_have_text("2")
@@ -40,7 +41,8 @@ def test_a_family_waits_sees_its_place_fall_is_admitted_and_registers(
     expect(ahead).to_have_text("1")
     page.screenshot(path=str(ARTIFACTS / f"room-waiting-fell-{mode}-375.png"), full_page=True)
 
-    clock.advance(20)  # our turn: the next refresh goes on to the register page
+    clock.advance(20)  # our turn: the next refresh goes on to the unit table
+    page.get_by_role("link", name=f"登记 {unit.label}").click()
     expect(page.get_by_role("heading", name="本次计划的告知书")).to_be_visible()
     page.get_by_label("我已经仔细阅读登记告知书").check()
     page.get_by_role("button", name="确认登记").click()
