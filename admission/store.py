@@ -14,7 +14,7 @@ Keys, per plan (`bphc:room:<plan id>:…`):
   post     zset   account id → arrival number (INCR seq): first come, first served
   clock    hash   base_count, base_time, rate, paused: admitted(t) = base_count +
                   rate × (t − base_time) / 60, rebased whenever the rate or pause changes,
-                  and capped at ten seconds' worth beyond the line when the room is idle
+                  and capped at two seconds' worth beyond the line when the room is idle
   debt     int    re-admissions of expired passes, each costing one admission
   passes   hash   account id → when its pass ends
   adm:<b>  int    first admissions in the 10-second bucket b (the measured rate)
@@ -33,9 +33,14 @@ import redis
 from django.conf import settings
 
 PASS_SECONDS = 15 * 60
-# Admissions an idle room holds in hand: ten seconds' worth, so a family arriving at a quiet
-# room goes straight on, and the first ten seconds' worth go in the moment the plan opens.
-BURST_SECONDS = 10
+# Admissions an idle room holds in hand: two seconds' worth (at least one), so a family
+# arriving at a quiet room goes straight on; as many go in the moment the plan opens. More
+# would let a crowd in at once: the opening burst is what the room is there to spread.
+BURST_SECONDS = 2
+
+
+def burst(rate: int) -> int:
+    return max(1, rate * BURST_SECONDS // 60)
 MEASURE_SECONDS = 180
 BUCKET_SECONDS = 10
 MEASURE_AT_LEAST = 10
@@ -204,9 +209,9 @@ def _rebase(plan_id: int, *, opens: float, rate: int, paused: bool, t: float, ca
         clock = pipe.hgetall(clock_key)
         debt = int(pipe.get(debt_key) or 0)
         if t < opens:
-            base, since = 0, opens - BURST_SECONDS
+            base, since = burst(rate), opens
         elif not clock:
-            base, since = 0, t - BURST_SECONDS
+            base, since = burst(rate), t
         else:
             base, since = admitted_count(clock, debt, opens, t) + debt, t
             if cap is not None:
@@ -264,9 +269,9 @@ def _bank_nothing(store: redis.Redis, config: Config, t: float) -> None:
     debt = int(store.get(_key(plan_id, "debt")) or 0)
     total = store.zcard(_key(plan_id, "pre")) + store.zcard(_key(plan_id, "post"))
     rate = int(clock.get("rate") or 0)
-    burst = rate * BURST_SECONDS // 60
-    if clock and admitted_count(clock, debt, config.opens, t) > total + burst:
-        _rebase(plan_id, opens=config.opens, rate=rate, paused=clock.get("paused") == "1", t=t, cap=total + burst)
+    if clock and admitted_count(clock, debt, config.opens, t) > total + burst(rate):
+        _rebase(plan_id, opens=config.opens, rate=rate, paused=clock.get("paused") == "1", t=t,
+                cap=total + burst(rate))
 
 
 def _rank(store: redis.Redis, config: Config, user_id: int, place: dict, pre_count: int, t: float) -> int | None:
