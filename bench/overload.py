@@ -36,14 +36,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--units", type=int, default=720, help="real-time units (the calibration's come on top)")
     p.add_argument("--overload", type=float, default=5.0, help="arrival rate as a multiple of measured capacity")
     p.add_argument("--pre-share", type=float, default=0.3, help="share of families arriving before opening")
-    p.add_argument("--rate-share", type=float, default=0.8, help="room admission rate / measured capacity")
+    p.add_argument("--rate-share", type=float, default=0.6, help="room admission rate / measured capacity")
     p.add_argument("--calibrate", type=int, default=80, help="families of the capacity measurement")
     p.add_argument("--calibrate-concurrency", type=int, default=8)
     p.add_argument("--patience", type=float, default=120.0,
                    help="seconds a family keeps pressing after errors before it gives up (waiting in the room "
                         "is not counted: the page tells it the wait)")
     p.add_argument("--run-limit", type=float, default=150.0, help="seconds a run's arrivals may take in all")
-    p.add_argument("--tries", type=int, default=5, help="units a family tries before giving up")
+    p.add_argument("--tries", type=int, default=8, help="units a family tries before giving up")
     p.add_argument("--servers", type=int, default=2)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
@@ -168,7 +168,8 @@ class Crowd:
                     await asyncio.sleep(5.0)  # before opening: reload now and then
                     continue
                 tabs = [n.decode() for n, free, _ in TAB_RE.findall(response.body) if int(free)]
-                if tabs and "?building=" not in path:
+                tabs = [n for n in tabs if not path.endswith(f"?building={n}")]
+                if tabs:  # this building is full: another with free units
                     path = f"/gzf/projects/{project}/?building={self.rng.choice(tabs)}"
                     continue
                 record.outcome = "told no unit is left"
@@ -292,10 +293,12 @@ def run(args, *, room: bool, capacity: float | None) -> dict:
 
         asyncio.run(everyone())
         wall = time.perf_counter() - started
-        ranks = {}
+        ranks = {}  # account → (place in line, server's arrival time, arrived before opening by the server's clock)
         if room:
             for user_id in records:
-                ranks[user_id] = store.status(config, user_id).rank
+                status = store.status(config, user_id)
+                if status.place is not None:
+                    ranks[user_id] = (status.rank, status.place["at"], status.place["pre"])
     finally:
         died = [s for s in servers if s.proc.poll() is not None]
         for server in died:
@@ -339,8 +342,16 @@ def summarise(args, records: dict, stats: Stats, ranks: dict, **facts) -> dict:
         "pre_opening_arrival_vs_admission_seen": rho(early, lambda r: r.admitted),
     }
     if ranks:
-        fairness["post_opening_arrival_vs_place"] = rho([r for r in rows if not r.pre], lambda r: ranks.get(r.user_id))
-        fairness["pre_opening_arrival_vs_place"] = rho([r for r in rows if r.pre], lambda r: ranks.get(r.user_id))
+        # By the server's own clock: when the family's first request was answered, and whether that
+        # was before opening (a request sent just before opening may be answered just after it).
+        def by_server(pre: bool):
+            pairs = [(at, rank) for rank, at, was_pre in ranks.values() if was_pre == pre]
+            value = spearman([a for a, _ in pairs], [b for _, b in pairs])
+            return round(value, 4) if value is not None else None
+
+        fairness["post_opening_arrival_vs_place"] = by_server(False)
+        fairness["pre_opening_arrival_vs_place"] = by_server(True)
+        fairness["pre_opening_by_server_clock"] = sum(1 for _, _, pre in ranks.values() if pre)
 
     def ms(values, p):
         value = pct(values, p)
@@ -360,6 +371,8 @@ def summarise(args, records: dict, stats: Stats, ranks: dict, **facts) -> dict:
         "arrival_to_registered_s": {"p50": round(pct(waits, 50), 1) if waits else None,
                                     "p95": round(pct(waits, 95), 1) if waits else None},
         "outcomes": dict(Counter(r.outcome for r in rows)),
+        "endpoints_ms": {name: {"requests": len(v), "p50": ms(v, 50), "p95": ms(v, 95)}
+                         for name, v in stats.latency.items()},
         "fairness": fairness,
     }
 
@@ -388,8 +401,9 @@ def table(results: dict) -> str:
     row("units given twice", lambda r: r["database"]["units_given_twice"])
     row("ρ post-opening arrival/admission", lambda r: r["fairness"]["post_opening_arrival_vs_admission_seen"])
     row("ρ pre-opening arrival/admission", lambda r: r["fairness"]["pre_opening_arrival_vs_admission_seen"])
-    row("ρ post-opening arrival/place", lambda r: r["fairness"].get("post_opening_arrival_vs_place", "—"))
-    row("ρ pre-opening arrival/place", lambda r: r["fairness"].get("pre_opening_arrival_vs_place", "—"))
+    row("ρ post-opening arrival/place (server)", lambda r: r["fairness"].get("post_opening_arrival_vs_place", "—"))
+    row("ρ pre-opening arrival/place (server)", lambda r: r["fairness"].get("pre_opening_arrival_vs_place", "—"))
+    row("pre-opening by the server's clock", lambda r: r["fairness"].get("pre_opening_by_server_clock", "—"))
     row("run wall s", lambda r: r["wall"])
     return "\n".join(lines)
 
