@@ -56,6 +56,8 @@ def waiting(request: HttpRequest, plan_id: int) -> HttpResponse:
     except store.StoreDown:
         return unavailable(request)
     next_path, auto = _next_path(request), request.GET.get("auto") != "off"
+    if next_path and not config.active(store.now()):
+        return redirect(next_path)  # the room was switched off or the plan closed: nothing to wait for
     refresh = _refresh_seconds(status, config, store.now())
     context = {"config": config, "status": status, "next": next_path, "refresh": refresh, "auto": auto,
                "opens_at": dt.datetime.fromtimestamp(config.opens, tz=dt.UTC), "closed": store.now() >= config.closes,

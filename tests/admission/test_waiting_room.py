@@ -376,3 +376,14 @@ class TestThePlanPage:
         _enter(client, room_project)
         page = client.get(f"/room/{plan.pk}/").content.decode()
         assert "您已进入排队" in page and "现已提前到达 <strong>1</strong> 户" in page
+
+
+@pytest.mark.django_db
+def test_a_room_switched_off_mid_wait_sends_the_waiting_on(make_user, room_project):
+    *_, late = _fill(make_user, room_project, 3)
+    location = _enter(late, room_project)["Location"]
+    Room.objects.update(enabled=False)
+    Room.objects.get().publish()
+    response = late.get(location)
+    assert response.status_code == 302 and response["Location"] == register_url(room_project)
+    assert late.get(register_url(room_project)).status_code == 200

@@ -47,6 +47,11 @@ MATRIX = {
     "registrations:print_pdf": ("/registrations/print.pdf?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
     "registrations:cancel": ("/registrations/cancel/?ids={reg_a}", "302 302 200 404 302 302 302 302 302"),
     "registrations:verify": ("/verify/{number_a}/{check_a}/", "200 200 200 200 200 200 200 200 200"),
+    # The waiting room: a signed-in account not in line is told how to enter; the rules are public.
+    "admission:waiting": ("/room/{plan}/", "302 200 200 200 200 200 200 302 200"),
+    "admission:notify": ("/room/{plan}/notify/", "405 405 405 405 405 405 405 405 405"),
+    "admission:rules": ("/room/{plan}/rules/", "200 200 200 200 200 200 200 200 200"),
+    "admin:admission_room_changelist": ("/admin/admission/room/", "302 302 302 302 403 200 200 302 302"),
     "notifications:plan_reminder": ("/notifications/plans/{plan}/remind/", "405 405 405 405 405 405 405 405 405"),
     "admin:notifications_notification_changelist": (
         "/admin/notifications/notification/", "302 302 302 302 200 403 200 302 302"),
