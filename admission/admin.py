@@ -57,8 +57,10 @@ class RoomAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Room, form, change: bool) -> None:
         # Before → after, for each setting that changed.
-        changed = {name: [form.initial.get(name), form.cleaned_data.get(name)]
-                   for name in AUDITED if name in form.changed_data}
+        # (A field with a callable default counts as changed when the form's hidden initial is
+        # missing; only a real difference is recorded.)
+        changed = {name: [form.initial.get(name), form.cleaned_data.get(name)] for name in AUDITED
+                   if name in form.changed_data and form.initial.get(name) != form.cleaned_data.get(name)}
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if changed or not change:

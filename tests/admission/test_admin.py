@@ -48,7 +48,7 @@ def test_pausing_stops_admission_and_is_audited(make_user, room_project, clock):
     assert store.live(config)["admitted"] == 1 and store.live(config)["paused"]
     assert "放行暂停中" in families[2].get(f"/room/{room_project.plan_id}/").content.decode()
     row = AuditLog.objects.get(action="修改排队设置")
-    assert row.actor.name == "计划管理员甲" and row.details["paused"] == [False, True]
+    assert row.actor.name == "计划管理员甲" and row.details == {"paused": [False, True]}, row.details
 
     manager.post(f"/admin/admission/room/{room_project.plan_id}/change/", {
         "enabled": "on", "per_minute": "60", "opens_minutes_before": "30"})
