@@ -30,6 +30,7 @@ from bphc.sheets import (
     read_table,
 )
 
+from .catalogue import catalogue_renew
 from .models import Offer, Plan, Project, Unit, normalise_building, normalise_entrance
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER, UnitType, split_words
 
@@ -499,6 +500,8 @@ def _write(book: Book, *, publish: bool, dry_run: bool, now: dt.datetime) -> Imp
 
     _sync_offers(book, projects, counts["套型"])
     _sync_units(book, projects, counts["房源"])
+    # Bulk writes send no signals: the pages' cached catalogue goes with this transaction.
+    catalogue_renew(plan_ids=[plan.pk for plan in plans.values()])
 
     published, problems = [], []
     for code, plan in plans.items():

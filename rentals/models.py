@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,10 @@ def normalise_building(text: str) -> str:
 
 def normalise_entrance(text: str) -> str:
     return ENTRANCE_WORDS.sub(r"\1", text.strip())
+
+
+def new_catalogue_token() -> str:
+    return secrets.token_hex(8)
 
 
 class PlanQuerySet(models.QuerySet):
@@ -67,6 +72,10 @@ class Plan(models.Model):
     frozen_at = models.DateTimeField("名单冻结时间", null=True, blank=True, editable=False)
     is_published = models.BooleanField("已发布", default=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    # Names the plan's projects, offers and units as they are now: the shared cache keeps
+    # the public catalogue under it (rentals/catalogue.py), and any change to them draws a
+    # new one. Random, not a counter, so a reused primary key never meets an old entry.
+    catalogue_token = models.CharField(max_length=16, default=new_catalogue_token, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -197,9 +206,10 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def offer_list(self) -> list["Offer"]:
-        """The offers in 套型 order (一居室 before 二居室), from the prefetch cache when there is one."""
-        return sorted(self.offers.all(), key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
+    def offer_list(self, offers: list["Offer"] | None = None) -> list["Offer"]:
+        """The offers (these, or from the prefetch cache when there is one) in 套型 order (一居室 before 二居室)."""
+        offers = self.offers.all() if offers is None else offers
+        return sorted(offers, key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
 
     def rent_text(self) -> str:
         offers = self.offer_list()
