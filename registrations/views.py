@@ -10,6 +10,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.views import deliver_code
 from bphc.gating import family_filing, gate
+from rentals import catalogue
 from rentals.models import Project, Unit
 
 from . import eligibility, receipts
@@ -71,7 +72,7 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     filing = family_filing(request)
     project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
     unit_type, unit = _target(request, project)
-    offered = set(project.offers.order_by().values_list("unit_type", flat=True))
+    offered = catalogue.offered_unit_types(project)
     choosable = eligibility.choosable_unit_types(filing, offered)
     if not project.plan.is_realtime and unit_type is None and len(choosable) == 1:
         unit_type = choosable[0]

@@ -74,6 +74,14 @@ def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]
     return entry, [(pk, b, t) for pk, b, t, taken in rows if taken]
 
 
+def offered_unit_types(project: Project) -> set[str]:
+    """The unit types the project offers (its `plan` loaded): from its detail page's cached entry when there is one."""
+    entry = cache.get(_key(project.plan, "project", project.pk))
+    if entry is None:
+        return set(project.offers.order_by().values_list("unit_type", flat=True))
+    return {offer.unit_type for offer in entry["offers"]}
+
+
 def taken_units(project: Project) -> list[tuple[int, str, str]]:
     """(id, building, unit_type) of every unit of the project taken now."""
     return list(project.units.filter(taken=True).order_by().values_list("pk", "building", "unit_type"))
