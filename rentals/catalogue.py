@@ -36,6 +36,21 @@ def _key(plan: Plan, *parts) -> str:
     return ":".join(["catalogue", str(plan.pk), plan.catalogue_token, *map(str, parts)])
 
 
+def project_names(plans: list[Plan]) -> dict[int, list[Project]]:
+    """Plan id → its projects (id, code, name) for the plan list, one read for the plans the cache lacks."""
+    keys = {plan.pk: _key(plan, "names") for plan in plans}
+    found = cache.get_many(keys.values())
+    names = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in names]
+    if missing:
+        for pk in missing:
+            names[pk] = []
+        for project in Project.objects.filter(plan__in=missing).only("id", "plan_id", "name", "code"):
+            names[project.plan_id].append(project)
+        cache.set_many({keys[pk]: names[pk] for pk in missing}, TIMEOUT)
+    return names
+
+
 def plan_projects(plan: Plan) -> list[Project]:
     """The plan's projects, their offers prefetched, with `total_units` and `free_units` now."""
     key = _key(plan, "projects")

@@ -1,7 +1,6 @@
 from collections import Counter
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -22,8 +21,10 @@ STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
 def plans(request: HttpRequest) -> HttpResponse:
     """计划列表: every published plan with its projects' names; anyone may look."""
     now = timezone.now()
-    names = Project.objects.only("id", "plan_id", "name", "code")
-    rows = list(Plan.objects.published().prefetch_related(Prefetch("projects", queryset=names)))
+    rows = list(Plan.objects.published())
+    names = catalogue.project_names(rows)
+    for plan in rows:
+        plan.listed_projects = names[plan.pk]
     rows.sort(key=lambda plan: STATE_ORDER[plan.state(now)])
     return render(request, "rentals/plans.html", {"plans": rows, "now": now, "gate": gate_message(request)})
 

@@ -135,6 +135,17 @@ class TestCatalogueChanges:
         assert re.search(r"一居室</th><td[^>]*>99</td>", page(theirs, detail(realtime_project)))
         assert re.search(r"一居室 99套", page(theirs, listing(realtime_project.plan)))
 
+    def test_a_project_renamed_or_added_shows_at_once_on_the_plan_list(self, other_family, realtime_project):
+        theirs = other_client(other_family)
+        assert "丰台实时家园" in page(theirs, "/gzf/plans/")
+        realtime_project.name = "丰台新家园"
+        realtime_project.save()
+        realtime_project.pk = None
+        realtime_project.code, realtime_project.name = "XM102", "丰台二期家园"
+        realtime_project.save()
+        after = page(theirs, "/gzf/plans/")
+        assert "丰台新家园、丰台二期家园" in after and "丰台实时家园" not in after
+
     def test_publishing_and_unpublishing_show_at_once(self, other_family, tmp_path):
         load(tmp_path, [plan_row("PB01", mode="实时配租")], [project_row("PB01", "XM601", count=2)],
              units_for("XM601", 2), publish=False)
@@ -171,6 +182,12 @@ class TestQueries:
         # user, filing; project and plan; the taken units; the family's registration in the plan
         with django_assert_max_num_queries(5):
             assert family_client.get(detail(realtime_project) + "?building=2").status_code == 200
+
+    def test_a_warm_plan_list_reads_only_the_plans(self, family_client, realtime_project,
+                                                   django_assert_max_num_queries):
+        family_client.get("/gzf/plans/")
+        with django_assert_max_num_queries(3):  # user, filing (for the gate's words); the plans
+            assert family_client.get("/gzf/plans/").status_code == 200
 
     def test_a_warm_project_list_counts_only_the_taken_units(self, family_client, realtime_project,
                                                               django_assert_max_num_queries):
