@@ -17,7 +17,7 @@ from collections import Counter
 
 from django.core.cache import cache
 from django.db.models import Count
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.template.loader import get_template
 from django.urls import reverse
@@ -134,10 +134,16 @@ def _unit_or_offer_changed(sender, instance, **kwargs) -> None:
     catalogue_renew(plan_ids=Project.objects.filter(pk=instance.project_id).values("plan_id"))
 
 
+@receiver(pre_save, sender=Project)
+def _project_saving(sender, instance, **kwargs) -> None:
+    # The plan it is in now, which may not be the one it is being saved into.
+    if instance.pk is not None:
+        catalogue_renew(plan_ids=Project.objects.filter(pk=instance.pk).values("plan_id"))
+
+
 @receiver([post_save, post_delete], sender=Project)
 def _project_changed(sender, instance, **kwargs) -> None:
-    # A project may have moved from another plan: that plan's list changes too. Rare, so every plan.
-    catalogue_renew(plan_ids=Plan.objects.values("pk"))
+    catalogue_renew(plan_ids=[instance.plan_id])
 
 
 @receiver(post_save, sender=Plan)

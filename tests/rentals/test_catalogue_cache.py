@@ -146,6 +146,17 @@ class TestCatalogueChanges:
         after = page(theirs, "/gzf/plans/")
         assert "丰台新家园、丰台二期家园" in after and "丰台实时家园" not in after
 
+    def test_a_project_moved_to_another_plan_leaves_the_first_plans_list(self, other_family, realtime_project,
+                                                                         quick_plan):
+        theirs = other_client(other_family)
+        assert "丰台实时家园" in page(theirs, listing(realtime_project.plan))
+        assert "丰台实时家园" not in page(theirs, listing(quick_plan))
+        first = realtime_project.plan
+        realtime_project.plan = quick_plan
+        realtime_project.save()
+        assert "丰台实时家园" not in page(theirs, listing(first))
+        assert "丰台实时家园" in page(theirs, listing(quick_plan))
+
     def test_publishing_and_unpublishing_show_at_once(self, other_family, tmp_path):
         load(tmp_path, [plan_row("PB01", mode="实时配租")], [project_row("PB01", "XM601", count=2)],
              units_for("XM601", 2), publish=False)
