@@ -151,8 +151,9 @@ class Plan(models.Model):
         problems = []
         if not self.notice.strip():
             problems.append("缺少告知书")
-        if not (self.opens_at and self.closes_at and self.opens_at < self.closes_at):
-            problems.append("登记时间窗口不完整或开始时间不早于截止时间")
+        if not (self.opens_at and self.closes_at):
+            problems.append("登记时间窗口不完整")
+        problems += self.window_problems(self.opens_at, self.closes_at, self.cancel_deadline).values()
         if self.pk is None or not self.projects.exists():
             problems.append("至少需要一个项目")
         if self.is_lottery and not self.is_realtime:
