@@ -20,10 +20,18 @@ from accounts.audit import audit_record
 from accounts.models import User
 from bphc.crypto import id_digest
 from bphc.sheets import Column, ImportRefused, NotText, Spreadsheet, as_text_problem, cell_text, read_table
-from bphc.validators import PHONE_RE, id_number_problem, normalise_id_number, normalise_phone
+from bphc.validators import (
+    FILING_NO_RE,
+    PHONE_RE,
+    id_number_problem,
+    normalise_code,
+    normalise_filing_no,
+    normalise_id_number,
+    normalise_phone,
+)
 from rentals.vocab import DISTRICTS, UNIT_TYPE_ORDER, split_words
 
-from .models import FILING_NO_RE, Filing, normalise_code, normalise_filing_no
+from .models import Filing
 
 __all__ = ["ImportRefused", "ImportResult", "import_filings"]
 
@@ -221,7 +229,7 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
         problems.append("申请人姓名过长（最多50个字）")
     values["applicant_name"] = name
 
-    id_number = normalise_id_number(unicodedata.normalize("NFKC", cells["id_number"] or ""))
+    id_number = normalise_id_number(cells["id_number"])
     if cells["id_number"] is None:
         pass
     elif not id_number:
@@ -231,7 +239,7 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
     values["id_number"] = id_number
     values["id_digest"] = id_digest(id_number) or ""
 
-    phone = normalise_phone(unicodedata.normalize("NFKC", cells.get("phone") or ""))
+    phone = normalise_phone(cells.get("phone"))
     if phone and not PHONE_RE.match(phone):
         problems.append("手机号格式不正确（应为11位手机号，可留空）")
     values["phone"] = phone

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from accounts.forms import CodeField, IdNumberField
 from accounts.models import SmsCode
 from bphc.masking import mask_phone
-from filings.models import Filing, normalise_filing_no
+from bphc.validators import normalise_filing_no
+from filings.models import Filing
 from rentals.models import Plan, Project, Unit
 
 from . import eligibility
