@@ -122,7 +122,7 @@ class AssistTargetForm(forms.Form):
         qualified = [u for u in units if u.unit_type in self.filing.unit_types]
         self.fields["unit"].widget.choices = [("", "请选择房源")] + [
             (building, [(u.pk, unit_option(u)) for u in rows])
-            for building, rows in groupby(qualified, key=_building)
+            for building, rows in groupby(qualified, key=lambda u: u.building_label)
         ]
         self.units_offered = len(qualified)
         self.chosen_unit = _pick(units, choice.get("unit"))
@@ -157,10 +157,6 @@ class AssistTargetForm(forms.Form):
         for reason in reasons:
             self.add_error(None, reason.message)
         return cleaned
-
-
-def _building(unit: Unit) -> str:
-    return f"{unit.building}号楼" if unit.building.isdigit() else unit.building
 
 
 def unit_option(unit: Unit) -> str:
