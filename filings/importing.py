@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import IntegrityError, reset_queries, transaction
@@ -32,6 +32,7 @@ from bphc.validators import (
 from rentals.vocab import DISTRICTS, UNIT_TYPE_ORDER, split_words
 
 from .models import Filing
+from .signals import filings_narrowed
 
 __all__ = ["ImportRefused", "ImportResult", "import_filings"]
 
@@ -78,12 +79,21 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    # (登记编号, why): active registrations whose filing the file turns 失效 or narrows.
+    to_review: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = f"新建 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
         if self.dry_run:
             return f"校验通过（试运行，未写入）：{self.file_name} 共 {self.rows} 行；若导入将{counts}。"
         return f"备案导入完成：{self.file_name} 共 {self.rows} 行；{counts}。"
+
+    def review_lines(self) -> list[str]:
+        if not self.to_review:
+            return []
+        head = (f"注意：以下 {len(self.to_review)} 条有效登记的备案{'将' if self.dry_run else '已'}变动。"
+                "登记仍保留、未被取消，请窗口工作人员与家庭核对后决定是否代为取消：")
+        return [head, *(f"  登记编号 {number}：{why}" for number, why in self.to_review)]
 
 
 Progress = Callable[[str], object]
@@ -123,6 +133,7 @@ def _import(source: Spreadsheet, path: Path, *, dry_run: bool, actor: User | Non
                     details={
                         "file": path.name, "encoding": source.encoding or "xlsx", "rows": rows,
                         "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                        "registrations_to_review": [number for number, _ in result.to_review],
                     },
                 )
     except IntegrityError as exc:
@@ -380,6 +391,12 @@ def _batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
+def _narrows(filing: Filing, values: dict) -> bool:
+    """Whether the row takes something from a filing a registration may stand on."""
+    invalidated = filing.status == Filing.Status.VALID and values["status"] == Filing.Status.INVALID
+    return invalidated or bool(set(filing.unit_types) - set(values["unit_types"]))
+
+
 def _write(source: Spreadsheet, result: ImportResult, say: Progress) -> None:
     """Second pass: compare each batch with the stored filings and write only what differs."""
     done = 0
@@ -387,16 +404,21 @@ def _write(source: Spreadsheet, result: ImportResult, say: Progress) -> None:
         now = timezone.now()
         stored = Filing.objects.filter(filing_no__in=[v["filing_no"] for v in batch]).only("pk", "filing_no", *COMPARED)
         existing = {f.filing_no: f for f in stored}
-        new, changed = [], []
+        new, changed, narrowed = [], [], []
         for values in batch:
             filing = existing.get(values["filing_no"])
             if filing is None:
                 new.append(Filing(**values))
             elif any(getattr(filing, name) != values[name] for name in COMPARED):
+                if _narrows(filing, values):
+                    narrowed.append(filing)
                 for name in COMPARED:
                     setattr(filing, name, values[name])
                 filing.updated_at = now  # bulk_update skips auto_now
                 changed.append(filing)
+        if narrowed:
+            for _, answer in filings_narrowed.send(sender=Filing, filings=narrowed):
+                result.to_review += answer
         result.created += len(new)
         result.updated += len(changed)
         result.unchanged += len(batch) - len(new) - len(changed)

@@ -23,3 +23,5 @@ class Command(BaseCommand):
         except ImportRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(result.summary()))
+        for line in result.review_lines():
+            self.stdout.write(self.style.WARNING(line))
