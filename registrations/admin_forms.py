@@ -6,7 +6,7 @@ from itertools import groupby
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.forms import CodeField, IdNumberField
+from accounts.forms import CodeField, IdCheckedField, IdNumberField, ReasonField
 from accounts.models import SmsCode
 from bphc.masking import mask_phone
 from bphc.validators import normalise_filing_no
@@ -239,11 +239,5 @@ class AssistConsentForm(forms.Form):
 
 
 class CancelOnBehalfForm(forms.Form):
-    documents_checked = forms.BooleanField(
-        label="已核验身份证原件", error_messages={"required": "请核验家庭的身份证原件后勾选“已核验身份证原件”。"},
-    )
-    reason = forms.CharField(
-        label="取消原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写取消原因。"},
-        help_text="将记入审计日志，例如：家庭到窗口申请取消，本人无法使用网上取消。",
-    )
+    documents_checked = IdCheckedField(required_message="请核验家庭的身份证原件后勾选“已核验身份证原件”。")
+    reason = ReasonField(label="取消原因", example="家庭到窗口申请取消，本人无法使用网上取消。")
