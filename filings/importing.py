@@ -205,6 +205,17 @@ def _cells(raw: dict, problems: list[str]) -> dict[str, str | None]:
     return texts
 
 
+def _present(cells: dict[str, str | None], key: str, value: object, problems: list[str]) -> bool:
+    """Whether a required cell holds something to check; an empty one is `缺少…` (a number cell
+    in a text column was refused already, by `_cells`)."""
+    if cells[key] is None:
+        return False
+    if not value:
+        problems.append(f"缺少{LABELS[key]}")
+        return False
+    return True
+
+
 def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
     """One row's model values and every problem with it (problems empty when the row is good)."""
     problems: list[str] = []
@@ -212,40 +223,25 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
     cells = _cells(raw, problems)
 
     filing_no = normalise_filing_no(cells["filing_no"])
-    if cells["filing_no"] is None:
-        pass
-    elif not filing_no:
-        problems.append("缺少备案编号")
-    elif not FILING_NO_RE.match(filing_no):
+    if _present(cells, "filing_no", filing_no, problems) and not FILING_NO_RE.match(filing_no):
         problems.append(f"备案编号「{filing_no}」格式不正确（4–40位字母、数字或短横线）")
     values["filing_no"] = filing_no
 
     # The code is never echoed back: error lists end up in terminals and logs.
     code = normalise_code(cells["code"])
-    if cells["code"] is None:
-        pass
-    elif not code:
-        problems.append("缺少验证码")
-    elif not CODE_RE.fullmatch(code):
-        problems.append("验证码格式不正确（6–20位字母或数字）")
-    elif hash_code:  # the checking pass skips the HMAC: only the writing pass stores it
-        values["code_hash"] = Filing.hash_code(code)
+    if _present(cells, "code", code, problems):
+        if not CODE_RE.fullmatch(code):
+            problems.append("验证码格式不正确（6–20位字母或数字）")
+        elif hash_code:  # the checking pass skips the HMAC: only the writing pass stores it
+            values["code_hash"] = Filing.hash_code(code)
 
     name = cells["applicant_name"] or ""
-    if cells["applicant_name"] is None:
-        pass
-    elif not name:
-        problems.append("缺少申请人姓名")
-    elif len(name) > 50:
+    if _present(cells, "applicant_name", name, problems) and len(name) > 50:
         problems.append("申请人姓名过长（最多50个字）")
     values["applicant_name"] = name
 
     id_number = normalise_id_number(cells["id_number"])
-    if cells["id_number"] is None:
-        pass
-    elif not id_number:
-        problems.append("缺少身份证号")
-    elif problem := id_number_problem(id_number):
+    if _present(cells, "id_number", id_number, problems) and (problem := id_number_problem(id_number)):
         problems.append(problem.rstrip("。"))
     values["id_number"] = id_number
     values["id_digest"] = id_digest(id_number) or ""
@@ -256,11 +252,7 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
     values["phone"] = phone
 
     district = cells["district"]
-    if district is None:
-        pass
-    elif not district:
-        problems.append("缺少备案区")
-    elif district not in DISTRICTS:
+    if _present(cells, "district", district, problems) and district not in DISTRICTS:
         problems.append(f"未知的备案区「{district}」")
     values["district"] = district or ""
 
@@ -274,21 +266,13 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
         values["family_size"] = int(size_text)
 
     category = cells["category"]
-    if category is None:
-        pass
-    elif not category:
-        problems.append("缺少类别")
-    elif len(category) > 20:
+    if _present(cells, "category", category, problems) and len(category) > 20:
         problems.append("类别过长（最多20个字）")
     values["category"] = category or ""
 
     words = split_words(cells["unit_types"])
     unknown = [w for w in words if w not in UNIT_TYPE_ORDER]
-    if cells["unit_types"] is None:
-        pass
-    elif not words:
-        problems.append("缺少可选套型")
-    elif unknown:
+    if _present(cells, "unit_types", words, problems) and unknown:
         problems.append("未知的套型" + "、".join(f"「{w}」" for w in unknown))
     # Sorted and de-duplicated so "二居室;一居室" and "一居室、二居室" compare equal.
     values["unit_types"] = sorted(set(words), key=lambda w: UNIT_TYPE_ORDER.get(w, 99))
