@@ -11,7 +11,7 @@ from bphc.gating import gate, gate_message
 from . import catalogue
 from .catalogue import natural_key
 from .forms import ProjectFilterForm, UnitFilterForm
-from .models import Plan, Project
+from .models import Plan, Project, building_label
 
 # Open plans first: that is what a family comes for.
 STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
@@ -67,7 +67,7 @@ def _units_context(request: HttpRequest, project: Project, offers: list, totals:
     """The building tabs with their counts, and the chosen building's rows, each free or taken as it is now."""
     buildings: dict[str, dict] = {}
     for (name, _), n in sorted(totals.items(), key=lambda item: natural_key(item[0][0])):
-        tab = buildings.setdefault(name, {"name": name, "total": 0, "free": 0})
+        tab = buildings.setdefault(name, {"name": name, "label": building_label(name), "total": 0, "free": 0})
         tab["total"] += n
         tab["free"] += n
     for _, name, _ in taken:
@@ -85,8 +85,8 @@ def _units_context(request: HttpRequest, project: Project, offers: list, totals:
     unit_rows = [taken_row if pk in taken_ids else free_row for pk, row_type, free_row, taken_row in rows
                  if (not unit_type or row_type == unit_type) and not (free_only and pk in taken_ids)]
     keep = {k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v}
-    return {"form": form, "buildings": list(buildings.values()), "building": building, "unit_rows": unit_rows,
-            "keep_query": urlencode(keep)}
+    return {"form": form, "buildings": list(buildings.values()), "building": building,
+            "building_label": building_label(building or ""), "unit_rows": unit_rows, "keep_query": urlencode(keep)}
 
 
 def _matches(project: Project, district: str = "", unit_type: str = "") -> bool:
