@@ -32,7 +32,7 @@ from .balancer import Balancer
 from .client import ClientError, request
 from .client import Server as Target
 from .fakesms import FakeSms
-from .rush import HIDDEN_RE, PROJECT_RE, SUCCESS_RE, TAKEN, TOKEN_RE, UNIT_RE, bench_env
+from .rush import HIDDEN_RE, PROJECT_RE, SUCCESS_RE, TAB_RE, TAKEN, TOKEN_RE, UNIT_RE, bench_env
 from .services import OwnPostgres, OwnRedis
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -115,6 +115,7 @@ class Chaos:
         self.target: Target | None = None
         self.fault = ""
         self.in_flight: set[str] = set()
+        self.posts_open = 0  # registrations sent and not yet answered
 
     # The stack --------------------------------------------------------------------------
 
@@ -181,7 +182,8 @@ class Chaos:
         while not stop.is_set():
             worker = self.workers[-1]
             if worker.proc.poll() is not None and not getattr(worker, "killed", False):
-                self.supervised[f"worker exited ({worker.proc.returncode})"] += 1
+                said = worker.log_path.read_text(errors="replace").strip().splitlines() or [""]
+                self.supervised[f"worker exited ({worker.proc.returncode}): {said[-1][-160:]}"] += 1
                 self.workers.append(stack.Worker(env=self.env, run_dir=self.run_dir,
                                                  name=f"worker{len(self.workers) + 1}"))
             if time.monotonic() - last_cron > 6:
@@ -199,13 +201,17 @@ class Chaos:
         family = visit.family
         for attempt in range(self.args.tries):
             started = time.monotonic()
+            self.posts_open += method == "POST"
             try:
                 response = await request(self.target, method, path, cookies=family.cookies, form=form,
                                          timeout=self.args.request_timeout)
             except ClientError as exc:
                 self.seen.append(Seen(started, time.monotonic(), endpoint, f"error:{exc}", False,
                                       "timeout" if str(exc) == "TimeoutError" else "no answer"))
-            else:
+                response = None
+            finally:
+                self.posts_open -= method == "POST"
+            if response is not None:
                 family.cookies.update(response.cookies())
                 ok = response.status in expect
                 self.seen.append(Seen(started, time.monotonic(), endpoint, str(response.status), ok,
@@ -230,6 +236,10 @@ class Chaos:
             if family.kind == "realtime":
                 page = await self.hit(visit, "detail", "GET", project, {200})
                 units = [u.decode() for u in UNIT_RE.findall(page.body) if u.decode() not in visit.choices]
+                free = [name.decode() for name, n, _ in TAB_RE.findall(page.body) if int(n)]
+                if free and (not units or self.rng.random() < 0.5):  # another building's tab
+                    page = await self.hit(visit, "detail", "GET", f"{project}?building={self.rng.choice(free)}", {200})
+                    units = [u.decode() for u in UNIT_RE.findall(page.body) if u.decode() not in visit.choices]
                 if not units:
                     visit.outcome = "no free unit"
                     return
@@ -319,6 +329,11 @@ class Chaos:
                 **_requests(seen, began, ended), "drained": drained}
 
     async def fault_app(self) -> str:
+        # At a busy moment: with registrations on their way, one of them may be on the victim.
+        deadline = time.monotonic() + 5
+        while self.posts_open < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        posts_open = self.posts_open
         victim = self.servers[0]
         with contextlib.suppress(ProcessLookupError):
             os.killpg(victim.proc.pid, signal.SIGKILL)
@@ -326,7 +341,8 @@ class Chaos:
         await asyncio.sleep(self.args.fault_seconds)
         self.servers[0] = self._app(0, victim.port)
         await asyncio.to_thread(self.servers[0].wait_ready)
-        return f"SIGKILL {victim.name} (master and workers), {self.args.fault_seconds:.0f}s down, started again"
+        return (f"SIGKILL {victim.name} (master and workers; {posts_open} registrations on their way), "
+                f"{self.args.fault_seconds:.0f}s down, started again")
 
     async def fault_postgres(self) -> str:
         t = time.monotonic()
