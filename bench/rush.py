@@ -78,6 +78,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--balancer", choices=("nginx", "direct"), default="nginx",
                    help="nginx from deploy/nginx.conf in front of the app servers (default), or each request "
                         "straight to the next app server in turn")
+    p.add_argument("--sms-workers", type=int, default=3,
+                   help="notification workers (manage.py db_worker processes); each sends one message at a time")
     p.add_argument("--drain-timeout", type=float, default=180.0,
                    help="seconds to wait after the rush for every notification to be sent")
     args = p.parse_args(argv)
@@ -389,7 +391,8 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
     env = {**os.environ}
     servers, workers, balancer = [], [], None
     try:
-        workers.append(stack.Worker(env=env, run_dir=run_dir))
+        for i in range(args.sms_workers):
+            workers.append(stack.Worker(env=env, run_dir=run_dir, name=f"worker{i + 1}"))
         for i in range(args.servers):
             servers.append(stack.AppServer(port=stack.free_port(), env=env, run_dir=run_dir, name=f"app{i + 1}"))
         for server in servers:
@@ -459,30 +462,39 @@ def drain(args, fake: FakeSms, workers: list, env: dict, kill: bool) -> dict:
     total = Notification.objects.count()
     lease = settings.NOTIFICATION_LEASE_SECONDS
     out: dict = {"timed_out": False, "killed": None, "kill_wanted": kill}
-    deadline, recover_at = time.monotonic() + args.drain_timeout, None
+    deadline, recover_at, settle_at = time.monotonic() + args.drain_timeout, None, 0.0
     while pending.exists():
         if time.monotonic() > deadline:
             out["timed_out"] = True
             break
         armed = kill and out["killed"] is None and total - pending.count() >= total // 2
-        # Mid-send: the worker is waiting for the provider's answer, the moment that can repeat a message.
-        if armed and fake.open:
+        # Mid-send: every worker is waiting for the provider's answer (so the one killed is too),
+        # the moment that can repeat a message.
+        if armed and fake.open >= len(workers):
             open_at_fake = fake.open
-            workers[-1].kill()
+            victim = workers.pop(0)
+            victim.kill()
             killed_at = timezone.now()
-            # In flight: claimed by the dead worker and not marked 已发送 — the only ones that may
-            # reach the provider twice (the fake may have answered just before the kill).
-            in_flight = [n.params.get("number") for n in pending.filter(claimed_until__gt=killed_at)]
-            out["killed"] = {"at": killed_at, "sent_before": total - pending.count(), "in_flight": in_flight,
+            out["killed"] = {"at": killed_at, "sent_before": total - pending.count(), "in_flight": None,
                              "open_at_fake": open_at_fake, "notifications_due": []}
-            workers.append(stack.Worker(env=env, run_dir=args.run_dir, name=f"worker{len(workers) + 1}"))
+            workers.append(stack.Worker(env=env, run_dir=args.run_dir, name=f"worker-after-kill{len(workers)}"))
             recover_at = time.monotonic() + lease + 1
+            settle_at = time.monotonic() + 2
+        # In flight: what the dead worker had claimed and not marked 已发送 — the only ones that may
+        # reach the provider twice (the fake may have answered just before the kill). The live
+        # workers' claims from before the kill are answered within the fake's latency; 2 s later
+        # a claim older than the kill that still holds is the dead worker's.
+        if out["killed"] and out["killed"]["in_flight"] is None and time.monotonic() >= settle_at:
+            held = pending.filter(claimed_until__gt=timezone.now(), last_attempt_at__lte=out["killed"]["at"])
+            out["killed"]["in_flight"] = [n.params.get("number") for n in held]
         if recover_at is not None and time.monotonic() >= recover_at:
             said = io.StringIO()
             call_command("notifications_due", stdout=said)
             out["killed"]["notifications_due"].append(said.getvalue().strip())
             recover_at = time.monotonic() + lease + 1
         time.sleep(0.005 if armed else 0.2)
+    if out["killed"] and out["killed"]["in_flight"] is None:
+        out["killed"]["in_flight"] = []  # drained within 2 s of the kill: nothing of the dead worker's was held
     connection.close()
     return out
 
@@ -757,7 +769,8 @@ def main(argv: list[str] | None = None) -> int:
             kill = args.kill_worker and latency == args.latencies[-1]
             print(f"== {units} units, {families} families, SMS provider {latency:.0f} ms: concurrency "
                   f"{args.concurrency}, {args.servers} app servers × {args.workers} workers behind "
-                  f"{args.balancer}, 1 notification worker{' (SIGKILLed mid-drain)' if kill else ''}", flush=True)
+                  f"{args.balancer}, {args.sms_workers} notification worker(s)"
+                  f"{' (one SIGKILLed mid-drain)' if kill else ''}", flush=True)
             result = run_size(args, units, families, size_deadline, latency, kill)
             results.append(result)
             print(table(result), flush=True)

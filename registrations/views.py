@@ -53,6 +53,12 @@ def _selected_registrations(request: HttpRequest) -> QuerySet[Registration] | No
     return rows
 
 
+def _nothing_ticked(request: HttpRequest, action: str) -> HttpResponse:
+    """Back to 业务记录 when no registration (or none of the family's) was ticked for `action`."""
+    messages.error(request, f"请先勾选要{action}的登记结果。")
+    return redirect("registrations:records")
+
+
 def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | None]:
     data = request.POST if request.method == "POST" else request.GET
     unit = None
@@ -172,8 +178,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def print_preview(request: HttpRequest) -> HttpResponse:
     rows = _selected_registrations(request)
     if rows is None:
-        messages.error(request, "请先勾选要打印的登记结果。")
-        return redirect("registrations:records")
+        return _nothing_ticked(request, "打印")
     return render(request, "registrations/print.html", {
         "receipts": receipts.build(request, rows), "ids": [r.pk for r in rows],
     })
@@ -183,8 +188,7 @@ def print_preview(request: HttpRequest) -> HttpResponse:
 def print_pdf(request: HttpRequest) -> HttpResponse:
     rows = _selected_registrations(request)
     if rows is None:
-        messages.error(request, "请先勾选要打印的登记结果。")
-        return redirect("registrations:records")
+        return _nothing_ticked(request, "打印")
     pdf = receipts.render_pdf(request, rows)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="gzf-receipts.pdf"'
@@ -196,8 +200,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
     """取消: the ticked registrations, confirmed by an SMS code to the account's phone."""
     rows = _selected_registrations(request)
     if rows is None:
-        messages.error(request, "请先勾选要取消的登记结果。")
-        return redirect("registrations:records")
+        return _nothing_ticked(request, "取消")
     now = timezone.now()
     cancellable = [r for r in rows if r.can_cancel(now)]
     blocked = [r for r in rows if not r.can_cancel(now)]

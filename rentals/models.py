@@ -23,6 +23,15 @@ def normalise_entrance(text: str) -> str:
     return ENTRANCE_WORDS.sub(r"\1", text.strip())
 
 
+def building_label(building: str) -> str:
+    """How a 楼号 reads everywhere: "3" reads 3号楼, a building named "A座" keeps its name."""
+    return f"{building}号楼" if building.isdigit() else building
+
+
+def entrance_label(entrance: str) -> str:
+    return f"{entrance}单元" if entrance.isdigit() else entrance
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self) -> "PlanQuerySet":
         return self.filter(is_published=True)
@@ -151,8 +160,9 @@ class Plan(models.Model):
         problems = []
         if not self.notice.strip():
             problems.append("缺少告知书")
-        if not (self.opens_at and self.closes_at and self.opens_at < self.closes_at):
-            problems.append("登记时间窗口不完整或开始时间不早于截止时间")
+        if not (self.opens_at and self.closes_at):
+            problems.append("登记时间窗口不完整")
+        problems += self.window_problems(self.opens_at, self.closes_at, self.cancel_deadline).values()
         if self.pk is None or not self.projects.exists():
             problems.append("至少需要一个项目")
         if self.is_lottery and not self.is_realtime:
@@ -267,14 +277,18 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return f"{self.project.name} {self.label}"
 
+    def save(self, *args, **kwargs) -> None:
+        # A unit typed in the admin is stored like an imported one, so `1栋` and `1` are one building.
+        self.building, self.entrance = normalise_building(self.building), normalise_entrance(self.entrance)
+        super().save(*args, **kwargs)
+
     @property
     def building_label(self) -> str:
-        # "3" reads 3号楼, but a building named "A座" keeps its name.
-        return f"{self.building}号楼" if self.building.isdigit() else self.building
+        return building_label(self.building)
 
     @property
     def entrance_label(self) -> str:
-        return f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
+        return entrance_label(self.entrance)
 
     @property
     def label(self) -> str:

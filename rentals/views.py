@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 from bphc.gating import gate, gate_message
 
 from .forms import ProjectFilterForm, UnitFilterForm
-from .models import Plan, Project
+from .models import Plan, Project, building_label
 
 # Open plans first: that is what a family comes for.
 STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
@@ -65,7 +65,8 @@ def _units_context(request: HttpRequest, project: Project, offers: list) -> dict
         total=Count("pk"), free=Count("pk", filter=Q(taken=False))))
     buildings: dict[str, dict] = {}
     for row in sorted(counts, key=lambda r: natural_key(r["building"])):
-        tab = buildings.setdefault(row["building"], {"name": row["building"], "total": 0, "free": 0})
+        name = row["building"]
+        tab = buildings.setdefault(name, {"name": name, "label": building_label(name), "total": 0, "free": 0})
         tab["total"] += row["total"]
         tab["free"] += row["free"]
     for offer in offers:
@@ -81,8 +82,8 @@ def _units_context(request: HttpRequest, project: Project, offers: list) -> dict
         units = units.filter(taken=False)
     units = sorted(units, key=lambda u: (natural_key(u.entrance), u.floor, natural_key(u.room)))
     keep = {k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v}
-    return {"form": form, "buildings": list(buildings.values()), "building": building, "units": units,
-            "keep_query": urlencode(keep)}
+    return {"form": form, "buildings": list(buildings.values()), "building": building,
+            "building_label": building_label(building or ""), "units": units, "keep_query": urlencode(keep)}
 
 
 def _matches(project: Project, district: str = "", unit_type: str = "") -> bool:

@@ -18,7 +18,7 @@ def test_every_registration_reaches_the_provider_once_across_a_killed_worker(tmp
     # 200 ms: slower than the rush registers, so a backlog is left for the kill to land in.
     size = run_bench(tmp_path, _bench_db_url() + "_sms", [
         "--sizes", "12x60", "--floor-requests", "10", "--time-limit", "90",
-        "--sms-latency", "200", "--kill-worker", "--drain-timeout", "90",
+        "--sms-latency", "200", "--sms-workers", "2", "--kill-worker", "--drain-timeout", "90",
     ])
     n = size["notifications"]
     assert n["registrations"] == size["registrations"] > 0
