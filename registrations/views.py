@@ -123,10 +123,23 @@ def _register_post(request, filing, project, unit_type, unit, offered, context) 
             acknowledged=form.cleaned_data["acknowledged"], offered_unit_types=offered,
         )
     except RegistrationRefused as refused:
+        if (own := _own_registration(filing, project, refused)) is not None:
+            # Not a refusal: perhaps an earlier request registered and its answer was lost.
+            messages.info(request, f"您已登记过本计划（登记编号 {own.number}），本计划每户限登记一次。"
+                                   "以下是您的登记信息；如需更换，请先取消原登记。")
+            return redirect("registrations:success", pk=own.pk)
         return _refused(request, context, refused.reasons, status=409)
     if not created:
         messages.info(request, "您已完成本次登记，无需重复提交。以下是您的登记信息。")
     return redirect("registrations:success", pk=registration.pk)
+
+
+def _own_registration(filing, project, refused: RegistrationRefused) -> Registration | None:
+    """The family's own active registration in the plan, when that is what refused it."""
+    if eligibility.ALREADY_REGISTERED not in refused.codes:
+        return None
+    existing = blocking_registration(filing=filing, plan_id=project.plan_id)
+    return existing if existing is not None and existing.filing_id == filing.pk else None
 
 
 def _refused(request, context: dict, reasons: list[Refusal], status: int = 200) -> HttpResponse:
