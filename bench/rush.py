@@ -287,7 +287,10 @@ class Rush:
             return
         family.tries += 1
         response = await self.hit("notice", family, "GET", family.notice_path, {200})
-        token = TOKEN_RE.search(response.body) if response else None
+        # The notice form is the one with the 告知书 tick; every page carries a CSRF token (the
+        # 长辈版 switch), so a token alone does not tell the notice from a refusal.
+        is_notice = response is not None and b'name="acknowledged"' in response.body
+        token = TOKEN_RE.search(response.body) if is_notice else None
         if token is None:
             family.outcome = "taken" if response is not None and TAKEN in response.body else "error"
             if family.outcome == "error":
