@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install sysdeps migrate seed serve worker bench lint clean
+.PHONY: run test install sysdeps migrate seed serve worker bench chaos lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ worker: install
 # With the SMS queue measured: BENCH_ARGS="--sms-latency 0,300 --kill-worker".
 bench: sysdeps install
 	$(BIN)/python -m bench.rush $(BENCH_ARGS)
+
+# Faults mid-rush (bench/README.md, "The rush when things break"): its own PostgreSQL
+# (port 55432) and Redis (56379), nginx on 8860; exit 0 only if nothing was lost. CHAOS_ARGS="--help".
+chaos: sysdeps install
+	$(BIN)/python -m bench.faults $(CHAOS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,10 +10,13 @@ from bphc.masking import mask_phone
 from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
 
 from . import admin_views
+from .forms import PhoneField
 from .models import AuditLog, User
 
 
 class UserCreationForm(BaseUserCreationForm):
+    phone = PhoneField()
+
     class Meta:
         model = User
         fields = ("phone", "name")

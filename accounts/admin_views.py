@@ -65,7 +65,8 @@ def _send_new_phone_code(request: HttpRequest, account: User) -> HttpResponse:
 def _onsite_page(request: HttpRequest, account: User, form: OnsitePhoneForm, **extra) -> HttpResponse:
     context = {
         **admin.site.each_context(request), "opts": User._meta, "title": "现场修改手机号",
-        "account": account, "form": form, **extra,
+        "account": account, "object": account, "form": form, "submit_label": "确认修改手机号",
+        "back_url": reverse("admin:accounts_user_change", args=[account.pk]), **extra,
     }
     failed = form.errors or extra.get("code_sent") is False
     return TemplateResponse(request, "admin/accounts/user/phone_onsite.html", context, status=400 if failed else 200)

@@ -96,6 +96,25 @@ class IdNumberField(TypedField):
         return value
 
 
+class IdCheckedField(forms.BooleanField):
+    """The clerk's tick that the ID card was seen in the original: every change at the counter asks it."""
+
+    def __init__(self, *, required_message: str = "请先核验本人身份证原件，并勾选“已核验身份证原件”。",
+                 **kwargs) -> None:
+        super().__init__(label="已核验身份证原件", error_messages={"required": required_message}, **kwargs)
+
+
+class ReasonField(forms.CharField):
+    """Why a clerk or an operator makes a change: required, and kept in the audit log."""
+
+    def __init__(self, *, label: str, example: str, required_message: str = "", **kwargs) -> None:
+        super().__init__(
+            label=label, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={"required": required_message or f"请填写{label}。"},
+            help_text=f"将记入审计日志，例如：{example}", **kwargs,
+        )
+
+
 class SendCodeForm(forms.Form):
     """Just the phone, for the 获取验证码 button."""
 
@@ -351,15 +370,8 @@ class OnsitePhoneForm(NewPhoneCheckMixin, CodeCheckMixin, forms.Form):
         error_messages={"required": "请选择新手机号的核对方式。"},
     )
     code = CodeField(label="新手机号收到的验证码", required=False)
-    id_checked = forms.BooleanField(
-        label="已核验身份证原件",
-        error_messages={"required": "请先核验本人身份证原件，并勾选“已核验身份证原件”。"},
-    )
-    reason = forms.CharField(
-        label="修改原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写修改原因。"},
-        help_text="将记入审计日志，例如：本人到窗口办理，原手机号已停用。",
-    )
+    id_checked = IdCheckedField()
+    reason = ReasonField(label="修改原因", example="本人到窗口办理，原手机号已停用。")
 
     def __init__(self, *args, account: User, **kwargs) -> None:
         self.account = account

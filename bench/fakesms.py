@@ -21,6 +21,8 @@ class FakeSms:
         self.lock = threading.Lock()
         self.received: Counter = Counter()  # 登记编号 → requests that reached the provider
         self.open = 0  # requests received and not yet answered
+        self.fail = False  # answer every request with Tencent's InternalError (the fault runs)
+        self.refused = 0  # requests answered with an error: not delivered
         self.first_at = self.last_at = None
         fake = self
 
@@ -28,6 +30,12 @@ class FakeSms:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 params = body.get("TemplateParamSet") or [""]
+                if fake.fail:
+                    with fake.lock:
+                        fake.refused += 1
+                    self._answer({"Response": {"Error": {"Code": "InternalError", "Message": "fault run"},
+                                               "RequestId": str(uuid.uuid4())}})
+                    return
                 with fake.lock:
                     fake.received[params[-1]] += 1
                     fake.open += 1
@@ -39,17 +47,21 @@ class FakeSms:
                     "RequestId": str(uuid.uuid4()),
                 }}).encode()
                 try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer)
+                    self._answer(answer)
                 except OSError:
                     pass  # the worker was killed while waiting: the provider took the message all the same
                 finally:
                     with fake.lock:
                         fake.open -= 1
                         fake.last_at = time.time()
+
+            def _answer(self, answer: bytes | dict) -> None:
+                answer = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, *args) -> None:  # quiet: the bench prints its own counts
                 pass

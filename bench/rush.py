@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from . import stack
+from .balancer import Balancer
 from .client import ClientError, Response, Server, request
 from .fakesms import FakeSms
 
@@ -74,6 +75,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--kill-worker", action="store_true",
                    help="SIGKILL the notification worker mid-drain in the last latency's run, start it again, "
                         "run notifications_due as operators do, and count what was lost or sent twice")
+    p.add_argument("--balancer", choices=("nginx", "direct"), default="nginx",
+                   help="nginx from deploy/nginx.conf in front of the app servers (default), or each request "
+                        "straight to the next app server in turn")
     p.add_argument("--sms-workers", type=int, default=3,
                    help="notification workers (manage.py db_worker processes); each sends one message at a time")
     p.add_argument("--drain-timeout", type=float, default=180.0,
@@ -114,6 +118,8 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         "GUNICORN_THREADS": str(args.threads),
         "GUNICORN_ACCESS_LOG": "",
         "GUNICORN_LOG_LEVEL": "warning",
+        # Behind nginx the app reads the family's address from the X-Forwarded-For it appends.
+        "TRUSTED_PROXY_COUNT": "1" if getattr(args, "balancer", "direct") == "nginx" else "0",
     }
 
 
@@ -281,7 +287,10 @@ class Rush:
             return
         family.tries += 1
         response = await self.hit("notice", family, "GET", family.notice_path, {200})
-        token = TOKEN_RE.search(response.body) if response else None
+        # The notice form is the one with the 告知书 tick; every page carries a CSRF token (the
+        # 长辈版 switch), so a token alone does not tell the notice from a refusal.
+        is_notice = response is not None and b'name="acknowledged"' in response.body
+        token = TOKEN_RE.search(response.body) if is_notice else None
         if token is None:
             family.outcome = "taken" if response is not None and TAKEN in response.body else "error"
             if family.outcome == "error":
@@ -348,7 +357,7 @@ class Rush:
 
     async def warm_up(self, families: list) -> None:
         """Touch every worker once (imports, templates, connections) before the clock runs."""
-        n = len(self.servers) * self.args.workers * 3
+        n = self.args.servers * self.args.workers * 3
         sample = (families * (1 + n // max(1, len(families))))[:n]
 
         async def touch(family) -> None:
@@ -383,7 +392,7 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
     fake = FakeSms(latency).start()
     os.environ.update(fake.env())
     env = {**os.environ}
-    servers, workers = [], []
+    servers, workers, balancer = [], [], None
     try:
         for i in range(args.sms_workers):
             workers.append(stack.Worker(env=env, run_dir=run_dir, name=f"worker{i + 1}"))
@@ -391,8 +400,15 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
             servers.append(stack.AppServer(port=stack.free_port(), env=env, run_dir=run_dir, name=f"app{i + 1}"))
         for server in servers:
             server.wait_ready()
-        meter = stack.CpuMeter([s.proc.pid for s in servers], args.database_url)
-        rush = Rush(args, world, [Server("127.0.0.1", s.port, s.name) for s in servers], deadline, meter)
+        targets = [Server("127.0.0.1", s.port, s.name) for s in servers]
+        if args.balancer == "nginx":
+            balancer = Balancer(ports=[s.port for s in servers], listen=stack.free_port(), run_dir=run_dir)
+            balancer.wait_ready()
+            targets = [Server("127.0.0.1", balancer.port, "nginx")]
+        # Behind nginx, "app" CPU includes nginx's workers: the balancer's cost is in the figures.
+        masters = [s.proc.pid for s in servers] + ([balancer.proc.pid] if balancer else [])
+        meter = stack.CpuMeter(masters, args.database_url)
+        rush = Rush(args, world, targets, deadline, meter)
         asyncio.run(rush.warm_up(rushing))
         rush.stats = Stats()
         wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -401,6 +417,8 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
         meter.close()
         delivery = drain(args, fake, workers, env, kill)
     finally:
+        if balancer is not None:
+            balancer.stop()
         for worker in workers:
             worker.stop()
         fake.stop()
@@ -753,9 +771,9 @@ def main(argv: list[str] | None = None) -> int:
                 size_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(runs) - i)
             kill = args.kill_worker and latency == args.latencies[-1]
             print(f"== {units} units, {families} families, SMS provider {latency:.0f} ms: concurrency "
-                  f"{args.concurrency}, {args.servers} app servers × {args.workers} workers, "
-                  f"{args.sms_workers} notification worker(s){' (one SIGKILLed mid-drain)' if kill else ''}",
-                  flush=True)
+                  f"{args.concurrency}, {args.servers} app servers × {args.workers} workers behind "
+                  f"{args.balancer}, {args.sms_workers} notification worker(s)"
+                  f"{' (one SIGKILLed mid-drain)' if kill else ''}", flush=True)
             result = run_size(args, units, families, size_deadline, latency, kill)
             results.append(result)
             print(table(result), flush=True)
@@ -775,7 +793,7 @@ def main(argv: list[str] | None = None) -> int:
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.monotonic() - started, 1),
         "cpus": os.cpu_count(),
         "config": {k: v for k, v in vars(args).items() if k not in ("size_list", "out", "run_dir")},
-        "sizes": results, "problems": problems,
+        "sizes": results, "problems": problems, "balancer": args.balancer,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -6,9 +6,7 @@ member and audited; the whole-ID search is for the roles that need it (the count
 result page's address carries only a random token that points at the term in the session.
 """
 
-import re
 import secrets
-import unicodedata
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -22,7 +20,14 @@ from django.urls import path, reverse
 from bphc import limits
 from bphc.crypto import id_digest
 from bphc.masking import mask_id_number, mask_phone
-from bphc.validators import PHONE_RE, id_number_problem, normalise_id_number, normalise_phone
+from bphc.validators import (
+    FILING_NO_RE,
+    PHONE_RE,
+    id_number_problem,
+    normalise_filing_no,
+    normalise_id_number,
+    normalise_phone,
+)
 
 FULL_ID_PERMISSION = "filings.search_by_id_number"
 SESSION_KEY = "staff_family_searches"
@@ -44,15 +49,14 @@ class Term:
 
 def classify(raw: str) -> Term | None:
     """What the clerk typed or read from the card; None for anything but a whole number."""
-    text = unicodedata.normalize("NFKC", str(raw or "")).strip()
-    number = normalise_id_number(text)
+    number = normalise_id_number(raw)
     if len(number) == 18 and not id_number_problem(number):
         return Term("id", id_digest(number), mask_id_number(number))
-    phone = normalise_phone(text)
+    phone = normalise_phone(raw)
     if PHONE_RE.match(phone):
         return Term("phone", phone, mask_phone(phone))
-    filing_no = re.sub(r"\s", "", text).upper()
-    if re.fullmatch(r"[A-Z0-9][A-Z0-9-]{3,39}", filing_no):
+    filing_no = normalise_filing_no(raw)
+    if FILING_NO_RE.match(filing_no):
         return Term("filing_no", filing_no, filing_no)
     return None
 

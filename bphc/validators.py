@@ -1,4 +1,5 @@
-"""Normalisation and validation of mainland mobile numbers and 身份证号 (GB 11643-1999)."""
+"""Normalisation and validation of what people type: mainland mobile numbers, 身份证号
+(GB 11643-1999), 备案编号 and SMS or filing 验证码. Every form, import and search uses these."""
 
 import datetime as dt
 import re
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^\d{17}[\dX]$")
+FILING_NO_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
@@ -38,9 +40,13 @@ def validate_phone(value: str) -> None:
         raise ValidationError("请输入正确的11位手机号码。", code="phone")
 
 
-def normalise_id_number(raw: object) -> str:
-    """18 characters, the last one an upper-case X when it is one."""
+def normalise_upper(raw: object) -> str:
+    """`normalise_typed` with letters in upper case: a 身份证号 ends in `X`, a 备案编号 and a
+    filing notice's 验证码 are read without regard to case."""
     return normalise_typed(raw).upper()
+
+
+normalise_id_number = normalise_filing_no = normalise_code = normalise_upper
 
 
 def id_number_problem(value: str) -> str | None:

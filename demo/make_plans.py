@@ -57,7 +57,7 @@ PLANS = {
         "projects": [
             ("SS02-01", "朝阳区焦化厂公租房项目", "朝阳区", "朝阳区化工路59号院", "地铁7号线焦化厂站旁，规模大、房源多。", {"buildings": 3, "entrances": 2, "floors": 10, "rate": Decimal("46")}),
             ("SS02-02", "丰台区樊家村公租房项目", "丰台区", "丰台区樊家村路10号院", "临近地铁10号线首经贸站，生活便利。", {"buildings": 3, "entrances": 2, "floors": 9, "rate": Decimal("44")}),
-            ("SS02-03", "通州区马驹桥公租房项目", "通州区", "通州区马驹桥镇景盛南四街6号院", "邻近亦庄新城，园区通勤便利。", {"buildings": 2, "entrances": 2, "floors": 12, "rate": Decimal("38")}),
+            ("SS02-03", "通州区马驹桥公租房项目", "通州区", "通州区马驹桥镇景盛南四街6号院", "邻近亦庄新城，园区通勤便利。", {"buildings": 2, "entrances": 2, "floors": 12, "rate": Decimal("38"), "named": True}),
         ],
     },
     "2026-hd01-haidian-only.xlsx": {
@@ -102,7 +102,10 @@ def units(project_code: str, layout: dict) -> list[list]:
                     else:
                         unit_type, area, facing = "二居室", Decimal("58.6") + floor % 4, "南北" if building % 2 else "东西"
                     rent = money(area * layout["rate"])
-                    rows.append([project_code, str(building), str(entrance), floor, f"{floor}{slot:02d}",
+                    # One estate's sheet written the way operators write it (1号楼, 1单元): the import reads it as 1 and 1.
+                    named = layout.get("named")
+                    rows.append([project_code, f"{building}号楼" if named else str(building),
+                                 f"{entrance}单元" if named else str(entrance), floor, f"{floor}{slot:02d}",
                                  unit_type, area, rent, facing])
     return rows
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.forms import PhoneField
+from accounts.forms import IdCheckedField, PhoneField, ReasonField
 from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
 
 from .models import Filing
@@ -20,24 +20,14 @@ PHONE_USES = ("已绑定账号时，登录、登记通知、取消登记和现�
 
 
 class UnbindForm(forms.Form):
-    reason = forms.CharField(
-        label="解除原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写解除绑定的原因。"},
-        help_text="将记入审计日志，例如：家庭到现场出示身份证件，原账号手机号已停用。",
-    )
+    reason = ReasonField(label="解除原因", required_message="请填写解除绑定的原因。",
+                         example="家庭到现场出示身份证件，原账号手机号已停用。")
 
 
 class FilingPhoneForm(forms.Form):
     phone = PhoneField(label="备案手机号（留空为无手机号）", required=False)
-    id_checked = forms.BooleanField(
-        label="已核验身份证原件",
-        error_messages={"required": "请先核验本人身份证原件，并勾选“已核验身份证原件”。"},
-    )
-    reason = forms.CharField(
-        label="更正原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写更正原因。"},
-        help_text="将记入审计日志，例如：本人到窗口办理，备案登记的手机号已停用。",
-    )
+    id_checked = IdCheckedField()
+    reason = ReasonField(label="更正原因", example="本人到窗口办理，备案登记的手机号已停用。")
 
     def __init__(self, *args, filing: Filing, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -5,8 +5,7 @@ from django.http import HttpRequest
 from accounts.forms import IdNumberField
 from bphc import limits
 from bphc.http import client_ip
-
-from .models import normalise_code, normalise_filing_no
+from bphc.validators import normalise_code, normalise_filing_no
 
 TOO_MANY = "认证尝试次数过多，请稍后再试。如找不到验证码，请联系保障房中心。"
 

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import IntegrityError, reset_queries, transaction
@@ -20,10 +20,19 @@ from accounts.audit import audit_record
 from accounts.models import User
 from bphc.crypto import id_digest
 from bphc.sheets import Column, ImportRefused, NotText, Spreadsheet, as_text_problem, cell_text, read_table
-from bphc.validators import PHONE_RE, id_number_problem, normalise_id_number, normalise_phone
+from bphc.validators import (
+    FILING_NO_RE,
+    PHONE_RE,
+    id_number_problem,
+    normalise_code,
+    normalise_filing_no,
+    normalise_id_number,
+    normalise_phone,
+)
 from rentals.vocab import DISTRICTS, UNIT_TYPE_ORDER, split_words
 
-from .models import FILING_NO_RE, Filing, normalise_code, normalise_filing_no
+from .models import Filing
+from .signals import filings_narrowed
 
 __all__ = ["ImportRefused", "ImportResult", "import_filings"]
 
@@ -70,12 +79,21 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    # (登记编号, why): active registrations whose filing the file turns 失效 or narrows.
+    to_review: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = f"新建 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
         if self.dry_run:
             return f"校验通过（试运行，未写入）：{self.file_name} 共 {self.rows} 行；若导入将{counts}。"
         return f"备案导入完成：{self.file_name} 共 {self.rows} 行；{counts}。"
+
+    def review_lines(self) -> list[str]:
+        if not self.to_review:
+            return []
+        head = (f"注意：以下 {len(self.to_review)} 条有效登记的备案{'将' if self.dry_run else '已'}变动。"
+                "登记仍保留、未被取消，请窗口工作人员与家庭核对后决定是否代为取消：")
+        return [head, *(f"  登记编号 {number}：{why}" for number, why in self.to_review)]
 
 
 Progress = Callable[[str], object]
@@ -115,6 +133,7 @@ def _import(source: Spreadsheet, path: Path, *, dry_run: bool, actor: User | Non
                     details={
                         "file": path.name, "encoding": source.encoding or "xlsx", "rows": rows,
                         "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                        "registrations_to_review": [number for number, _ in result.to_review],
                     },
                 )
     except IntegrityError as exc:
@@ -186,6 +205,17 @@ def _cells(raw: dict, problems: list[str]) -> dict[str, str | None]:
     return texts
 
 
+def _present(cells: dict[str, str | None], key: str, value: object, problems: list[str]) -> bool:
+    """Whether a required cell holds something to check; an empty one is `缺少…` (a number cell
+    in a text column was refused already, by `_cells`)."""
+    if cells[key] is None:
+        return False
+    if not value:
+        problems.append(f"缺少{LABELS[key]}")
+        return False
+    return True
+
+
 def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
     """One row's model values and every problem with it (problems empty when the row is good)."""
     problems: list[str] = []
@@ -193,55 +223,36 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
     cells = _cells(raw, problems)
 
     filing_no = normalise_filing_no(cells["filing_no"])
-    if cells["filing_no"] is None:
-        pass
-    elif not filing_no:
-        problems.append("缺少备案编号")
-    elif not FILING_NO_RE.match(filing_no):
+    if _present(cells, "filing_no", filing_no, problems) and not FILING_NO_RE.match(filing_no):
         problems.append(f"备案编号「{filing_no}」格式不正确（4–40位字母、数字或短横线）")
     values["filing_no"] = filing_no
 
     # The code is never echoed back: error lists end up in terminals and logs.
     code = normalise_code(cells["code"])
-    if cells["code"] is None:
-        pass
-    elif not code:
-        problems.append("缺少验证码")
-    elif not CODE_RE.fullmatch(code):
-        problems.append("验证码格式不正确（6–20位字母或数字）")
-    elif hash_code:  # the checking pass skips the HMAC: only the writing pass stores it
-        values["code_hash"] = Filing.hash_code(code)
+    if _present(cells, "code", code, problems):
+        if not CODE_RE.fullmatch(code):
+            problems.append("验证码格式不正确（6–20位字母或数字）")
+        elif hash_code:  # the checking pass skips the HMAC: only the writing pass stores it
+            values["code_hash"] = Filing.hash_code(code)
 
     name = cells["applicant_name"] or ""
-    if cells["applicant_name"] is None:
-        pass
-    elif not name:
-        problems.append("缺少申请人姓名")
-    elif len(name) > 50:
+    if _present(cells, "applicant_name", name, problems) and len(name) > 50:
         problems.append("申请人姓名过长（最多50个字）")
     values["applicant_name"] = name
 
-    id_number = normalise_id_number(unicodedata.normalize("NFKC", cells["id_number"] or ""))
-    if cells["id_number"] is None:
-        pass
-    elif not id_number:
-        problems.append("缺少身份证号")
-    elif problem := id_number_problem(id_number):
+    id_number = normalise_id_number(cells["id_number"])
+    if _present(cells, "id_number", id_number, problems) and (problem := id_number_problem(id_number)):
         problems.append(problem.rstrip("。"))
     values["id_number"] = id_number
     values["id_digest"] = id_digest(id_number) or ""
 
-    phone = normalise_phone(unicodedata.normalize("NFKC", cells.get("phone") or ""))
+    phone = normalise_phone(cells.get("phone"))
     if phone and not PHONE_RE.match(phone):
         problems.append("手机号格式不正确（应为11位手机号，可留空）")
     values["phone"] = phone
 
     district = cells["district"]
-    if district is None:
-        pass
-    elif not district:
-        problems.append("缺少备案区")
-    elif district not in DISTRICTS:
+    if _present(cells, "district", district, problems) and district not in DISTRICTS:
         problems.append(f"未知的备案区「{district}」")
     values["district"] = district or ""
 
@@ -255,21 +266,13 @@ def _check(raw: dict, *, hash_code: bool = True) -> tuple[dict, list[str]]:
         values["family_size"] = int(size_text)
 
     category = cells["category"]
-    if category is None:
-        pass
-    elif not category:
-        problems.append("缺少类别")
-    elif len(category) > 20:
+    if _present(cells, "category", category, problems) and len(category) > 20:
         problems.append("类别过长（最多20个字）")
     values["category"] = category or ""
 
     words = split_words(cells["unit_types"])
     unknown = [w for w in words if w not in UNIT_TYPE_ORDER]
-    if cells["unit_types"] is None:
-        pass
-    elif not words:
-        problems.append("缺少可选套型")
-    elif unknown:
+    if _present(cells, "unit_types", words, problems) and unknown:
         problems.append("未知的套型" + "、".join(f"「{w}」" for w in unknown))
     # Sorted and de-duplicated so "二居室;一居室" and "一居室、二居室" compare equal.
     values["unit_types"] = sorted(set(words), key=lambda w: UNIT_TYPE_ORDER.get(w, 99))
@@ -372,6 +375,12 @@ def _batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
         yield batch
 
 
+def _narrows(filing: Filing, values: dict) -> bool:
+    """Whether the row takes something from a filing a registration may stand on."""
+    invalidated = filing.status == Filing.Status.VALID and values["status"] == Filing.Status.INVALID
+    return invalidated or bool(set(filing.unit_types) - set(values["unit_types"]))
+
+
 def _write(source: Spreadsheet, result: ImportResult, say: Progress) -> None:
     """Second pass: compare each batch with the stored filings and write only what differs."""
     done = 0
@@ -379,16 +388,21 @@ def _write(source: Spreadsheet, result: ImportResult, say: Progress) -> None:
         now = timezone.now()
         stored = Filing.objects.filter(filing_no__in=[v["filing_no"] for v in batch]).only("pk", "filing_no", *COMPARED)
         existing = {f.filing_no: f for f in stored}
-        new, changed = [], []
+        new, changed, narrowed = [], [], []
         for values in batch:
             filing = existing.get(values["filing_no"])
             if filing is None:
                 new.append(Filing(**values))
             elif any(getattr(filing, name) != values[name] for name in COMPARED):
+                if _narrows(filing, values):
+                    narrowed.append(filing)
                 for name in COMPARED:
                     setattr(filing, name, values[name])
                 filing.updated_at = now  # bulk_update skips auto_now
                 changed.append(filing)
+        if narrowed:
+            for _, answer in filings_narrowed.send(sender=Filing, filings=narrowed):
+                result.to_review += answer
         result.created += len(new)
         result.updated += len(changed)
         result.unchanged += len(batch) - len(new) - len(changed)

@@ -1,6 +1,4 @@
 import datetime as dt
-import re
-import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -12,23 +10,11 @@ from bphc.crypto import EncryptedTextField, id_digest
 from bphc.masking import mask_id_number, mask_phone
 from rentals.vocab import DISTRICT_CHOICES
 
-FILING_NO_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{3,39}$")
-
 # Wrong 验证码 (or 身份证号) entries a filing takes, from all accounts together, before only a
 # clerk can reopen it. The per-account and per-address limits slow one guesser down; this one
 # caps what any number of accounts can try against one notice: 5 guesses at a 6-character
 # code leave a chance of about 5 in 2 billion.
 VERIFY_MAX_FAILURES = 5
-
-
-def normalise_filing_no(raw: object) -> str:
-    """Upper-case 备案编号 without spaces; NFKC turns full-width input from phone keyboards into ASCII."""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(raw or ""))).upper()
-
-
-def normalise_code(raw: object) -> str:
-    """The 验证码 as typed or read from a cell, in the form `Filing.hash_code` expects."""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(raw or ""))).upper()
 
 
 class Filing(models.Model):

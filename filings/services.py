@@ -9,9 +9,9 @@ from accounts.audit import audit_record
 from accounts.models import User
 from bphc.crypto import id_digest
 from bphc.masking import mask_phone
-from bphc.validators import normalise_id_number
+from bphc.validators import normalise_code, normalise_filing_no, normalise_id_number
 
-from .models import Filing, normalise_code, normalise_filing_no
+from .models import Filing
 
 # One message for an unknown number, a wrong code and another person's 身份证号, so a photo of
 # someone's notice, or a guessed number, learns nothing about which part was wrong.

@@ -6,10 +6,11 @@ from itertools import groupby
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.forms import CodeField, IdNumberField
+from accounts.forms import CodeField, IdCheckedField, IdNumberField, ReasonField
 from accounts.models import SmsCode
 from bphc.masking import mask_phone
-from filings.models import Filing, normalise_filing_no
+from bphc.validators import normalise_filing_no
+from filings.models import Filing
 from rentals.models import Plan, Project, Unit
 
 from . import eligibility
@@ -121,7 +122,7 @@ class AssistTargetForm(forms.Form):
         qualified = [u for u in units if u.unit_type in self.filing.unit_types]
         self.fields["unit"].widget.choices = [("", "请选择房源")] + [
             (building, [(u.pk, unit_option(u)) for u in rows])
-            for building, rows in groupby(qualified, key=_building)
+            for building, rows in groupby(qualified, key=lambda u: u.building_label)
         ]
         self.units_offered = len(qualified)
         self.chosen_unit = _pick(units, choice.get("unit"))
@@ -156,10 +157,6 @@ class AssistTargetForm(forms.Form):
         for reason in reasons:
             self.add_error(None, reason.message)
         return cleaned
-
-
-def _building(unit: Unit) -> str:
-    return f"{unit.building}号楼" if unit.building.isdigit() else unit.building
 
 
 def unit_option(unit: Unit) -> str:
@@ -242,11 +239,5 @@ class AssistConsentForm(forms.Form):
 
 
 class CancelOnBehalfForm(forms.Form):
-    documents_checked = forms.BooleanField(
-        label="已核验身份证原件", error_messages={"required": "请核验家庭的身份证原件后勾选“已核验身份证原件”。"},
-    )
-    reason = forms.CharField(
-        label="取消原因", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写取消原因。"},
-        help_text="将记入审计日志，例如：家庭到窗口申请取消，本人无法使用网上取消。",
-    )
+    documents_checked = IdCheckedField(required_message="请核验家庭的身份证原件后勾选“已核验身份证原件”。")
+    reason = ReasonField(label="取消原因", example="家庭到窗口申请取消，本人无法使用网上取消。")

@@ -110,9 +110,6 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
     existing = blocking_registration(filing=filing, plan_id=project.plan_id)
     if is_repeat(filing=filing, existing=existing, project=project, unit_type=unit_type, unit=unit):
         return existing, False
-    if unit is not None:
-        # Read the unit afresh: the page the family saw may be minutes old.
-        unit = Unit.objects.filter(pk=unit.pk).first() or unit
     if offered is None:
         offered = set(project.offers.order_by().values_list("unit_type", flat=True))
     reasons = eligibility.refusals(
@@ -122,6 +119,8 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
     if reasons:
         raise RegistrationRefused(reasons)
     if unit is not None:
+        # The claim itself is the check that counts: `unit.taken` may be older than this
+        # transaction (the caller read it), but only one UPDATE finds the unit free.
         unit_type = unit.unit_type
         claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
         if claimed != 1:

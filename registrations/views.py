@@ -10,6 +10,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.views import deliver_code
 from bphc.gating import family_filing, gate
+from rentals import catalogue
 from rentals.models import Project, Unit
 
 from . import eligibility, receipts
@@ -53,6 +54,12 @@ def _selected_registrations(request: HttpRequest) -> QuerySet[Registration] | No
     return rows
 
 
+def _nothing_ticked(request: HttpRequest, action: str) -> HttpResponse:
+    """Back to 业务记录 when no registration (or none of the family's) was ticked for `action`."""
+    messages.error(request, f"请先勾选要{action}的登记结果。")
+    return redirect("registrations:records")
+
+
 def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | None]:
     data = request.POST if request.method == "POST" else request.GET
     unit = None
@@ -71,7 +78,7 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     filing = family_filing(request)
     project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
     unit_type, unit = _target(request, project)
-    offered = set(project.offers.order_by().values_list("unit_type", flat=True))
+    offered = catalogue.offered_unit_types(project)
     choosable = eligibility.choosable_unit_types(filing, offered)
     if not project.plan.is_realtime and unit_type is None and len(choosable) == 1:
         unit_type = choosable[0]
@@ -116,10 +123,23 @@ def _register_post(request, filing, project, unit_type, unit, offered, context) 
             acknowledged=form.cleaned_data["acknowledged"], offered_unit_types=offered,
         )
     except RegistrationRefused as refused:
+        if (own := _own_registration(filing, project, refused)) is not None:
+            # Not a refusal: perhaps an earlier request registered and its answer was lost.
+            messages.info(request, f"您已登记过本计划（登记编号 {own.number}），本计划每户限登记一次。"
+                                   "以下是您的登记信息；如需更换，请先取消原登记。")
+            return redirect("registrations:success", pk=own.pk)
         return _refused(request, context, refused.reasons, status=409)
     if not created:
         messages.info(request, "您已完成本次登记，无需重复提交。以下是您的登记信息。")
     return redirect("registrations:success", pk=registration.pk)
+
+
+def _own_registration(filing, project, refused: RegistrationRefused) -> Registration | None:
+    """The family's own active registration in the plan, when that is what refused it."""
+    if eligibility.ALREADY_REGISTERED not in refused.codes:
+        return None
+    existing = blocking_registration(filing=filing, plan_id=project.plan_id)
+    return existing if existing is not None and existing.filing_id == filing.pk else None
 
 
 def _refused(request, context: dict, reasons: list[Refusal], status: int = 200) -> HttpResponse:
@@ -159,8 +179,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def print_preview(request: HttpRequest) -> HttpResponse:
     rows = _selected_registrations(request)
     if rows is None:
-        messages.error(request, "请先勾选要打印的登记结果。")
-        return redirect("registrations:records")
+        return _nothing_ticked(request, "打印")
     return render(request, "registrations/print.html", {
         "receipts": receipts.build(request, rows), "ids": [r.pk for r in rows],
     })
@@ -170,8 +189,7 @@ def print_preview(request: HttpRequest) -> HttpResponse:
 def print_pdf(request: HttpRequest) -> HttpResponse:
     rows = _selected_registrations(request)
     if rows is None:
-        messages.error(request, "请先勾选要打印的登记结果。")
-        return redirect("registrations:records")
+        return _nothing_ticked(request, "打印")
     pdf = receipts.render_pdf(request, rows)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="gzf-receipts.pdf"'
@@ -183,8 +201,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
     """取消: the ticked registrations, confirmed by an SMS code to the account's phone."""
     rows = _selected_registrations(request)
     if rows is None:
-        messages.error(request, "请先勾选要取消的登记结果。")
-        return redirect("registrations:records")
+        return _nothing_ticked(request, "取消")
     now = timezone.now()
     cancellable = [r for r in rows if r.can_cancel(now)]
     blocked = [r for r in rows if not r.can_cancel(now)]

@@ -1,5 +1,6 @@
 from django import forms
 
+from .models import building_label
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER
 
 
@@ -31,14 +32,14 @@ class UnitFilterForm(forms.Form):
     """楼号, 户型 and 只看可选 for a real-time project's units."""
 
     building = forms.ChoiceField(label="楼号", required=False,
-                                 error_messages={"invalid_choice": "本项目没有“%(value)s”号楼，已显示第一栋楼。"})
+                                 error_messages={"invalid_choice": "本项目没有楼号“%(value)s”，已显示第一栋楼。"})
     unit_type = forms.ChoiceField(label="户型", required=False,
                                   error_messages={"invalid_choice": "本项目没有“%(value)s”户型，已显示全部户型。"})
     free = forms.BooleanField(label="只看可选房源", required=False)
 
     def __init__(self, data, *, unit_types, buildings) -> None:
         super().__init__(data)
-        self.fields["building"].choices = [("", "第一栋楼")] + [(b, f"{b}号楼") for b in buildings]
+        self.fields["building"].choices = [("", "第一栋楼")] + [(b, building_label(b)) for b in buildings]
         self.fields["unit_type"].choices = _choices(unit_types, UNIT_TYPE_ORDER, "全部户型")
 
     def chosen(self) -> dict[str, str]:

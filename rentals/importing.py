@@ -30,6 +30,7 @@ from bphc.sheets import (
     read_table,
 )
 
+from .catalogue import catalogue_renew
 from .models import Offer, Plan, Project, Unit, normalise_building, normalise_entrance
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER, UnitType, split_words
 
@@ -38,6 +39,9 @@ PLAN_SHEET, PROJECT_SHEET, UNIT_SHEET = "计划", "项目", "房源"
 KINDS = ("计划", "项目", "套型", "房源")
 # How many missing units a refusal names before it says "等 N 套".
 NAME_AT_MOST = 5
+SHEET_ORDER = (PLAN_SHEET, PROJECT_SHEET, UNIT_SHEET)
+# How many rows with the same kind of error are listed before the rest are counted.
+SAME_KIND_SHOWN = 10
 
 # The Chinese headers are the contract; the aliases let an operator's English export load as
 # well (headers compared by `bphc.sheets.header_key`). A new column is one more line.
@@ -136,8 +140,35 @@ class Book:
     # not compared with the database (that would add false "missing" refusals).
     unsure: set[str] = field(default_factory=set)
 
+    # For `report`: what is wrong with the file as a whole, and (sheet, row, reason) of each refusal.
+    general: list[str] = field(default_factory=list)
+    refusals: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def note(self, reason: str) -> None:
+        self.problems.append(reason)
+        self.general.append(reason)
+
     def refuse(self, sheet: str, row: int, reason: str) -> None:
         self.problems.append(f"{sheet} 第{row}行: {reason}")
+        self.refusals.append((sheet, row, reason))
+
+    def report(self) -> list[str]:
+        """The problems as an operator reads them: the file's, then 计划, 项目, 房源 in row order, so
+        that a cause (a plan's mode) comes before its consequences (every unit of it); a reason
+        repeated on many rows is shown SAME_KIND_SHOWN times, then counted."""
+        lines = list(self.general)
+        seen: Counter = Counter()
+        first_extra: dict[tuple[str, str], str] = {}
+        for sheet, row, reason in sorted(self.refusals, key=lambda r: (SHEET_ORDER.index(r[0]), r[1])):
+            kind = (sheet, re.sub(r"“[^”]*”|\d+", "…", reason))
+            seen[kind] += 1
+            if seen[kind] <= SAME_KIND_SHOWN:
+                lines.append(f"{sheet} 第{row}行: {reason}")
+            else:
+                first_extra.setdefault(kind, f"第{row}行: {reason}")
+        for kind, example in first_extra.items():
+            lines.append(f"{kind[0]} 另有 {seen[kind] - SAME_KIND_SHOWN} 行同类错误（如{example}）")
+        return lines
 
 
 @dataclass
@@ -179,7 +210,7 @@ def import_plan_file(
             # Checked inside the transaction so the stored state cannot move under the writes.
             _check_against_database(book, now)
             if book.problems:
-                raise ImportRefused(book.problems)
+                raise ImportRefused(book.report())
             result = _write(book, publish=publish, dry_run=dry_run, now=now)
             if dry_run:
                 transaction.set_rollback(True)
@@ -211,7 +242,7 @@ def read_book(sheets: dict[str, list[tuple[int, tuple]]]) -> Book:
     book = Book()
     for name in (PLAN_SHEET, PROJECT_SHEET):
         if name not in sheets:
-            book.problems.append(f"缺少工作表“{name}”。")
+            book.note(f"缺少工作表“{name}”。")
     for row, cells in _records(book, PLAN_SHEET, sheets.get(PLAN_SHEET, [])):
         _read_plan(book, row, cells)
     for row, cells in _records(book, PROJECT_SHEET, sheets.get(PROJECT_SHEET, [])):
@@ -220,7 +251,7 @@ def read_book(sheets: dict[str, list[tuple[int, tuple]]]) -> Book:
         _read_unit(book, row, cells)
     _check_offers_against_units(book)
     if PLAN_SHEET in sheets and not book.plans and not book.problems:
-        book.problems.append("“计划”工作表中没有任何计划。")
+        book.note("“计划”工作表中没有任何计划。")
     return book
 
 
@@ -499,6 +530,8 @@ def _write(book: Book, *, publish: bool, dry_run: bool, now: dt.datetime) -> Imp
 
     _sync_offers(book, projects, counts["套型"])
     _sync_units(book, projects, counts["房源"])
+    # Bulk writes send no signals: the pages' cached catalogue goes with this transaction.
+    catalogue_renew(plan_ids=[plan.pk for plan in plans.values()])
 
     published, problems = [], []
     for code, plan in plans.items():

@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,19 @@ def normalise_building(text: str) -> str:
 
 def normalise_entrance(text: str) -> str:
     return ENTRANCE_WORDS.sub(r"\1", text.strip())
+
+
+def new_catalogue_token() -> str:
+    return secrets.token_hex(8)
+
+
+def building_label(building: str) -> str:
+    """How a 楼号 reads everywhere: "3" reads 3号楼, a building named "A座" keeps its name."""
+    return f"{building}号楼" if building.isdigit() else building
+
+
+def entrance_label(entrance: str) -> str:
+    return f"{entrance}单元" if entrance.isdigit() else entrance
 
 
 class PlanQuerySet(models.QuerySet):
@@ -67,6 +81,10 @@ class Plan(models.Model):
     frozen_at = models.DateTimeField("名单冻结时间", null=True, blank=True, editable=False)
     is_published = models.BooleanField("已发布", default=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    # Names the plan's projects, offers and units as they are now: the shared cache keeps
+    # the public catalogue under it (rentals/catalogue.py), and any change to them draws a
+    # new one. Random, not a counter, so a reused primary key never meets an old entry.
+    catalogue_token = models.CharField(max_length=16, default=new_catalogue_token, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -151,8 +169,9 @@ class Plan(models.Model):
         problems = []
         if not self.notice.strip():
             problems.append("缺少告知书")
-        if not (self.opens_at and self.closes_at and self.opens_at < self.closes_at):
-            problems.append("登记时间窗口不完整或开始时间不早于截止时间")
+        if not (self.opens_at and self.closes_at):
+            problems.append("登记时间窗口不完整")
+        problems += self.window_problems(self.opens_at, self.closes_at, self.cancel_deadline).values()
         if self.pk is None or not self.projects.exists():
             problems.append("至少需要一个项目")
         if self.is_lottery and not self.is_realtime:
@@ -197,9 +216,10 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def offer_list(self) -> list["Offer"]:
-        """The offers in 套型 order (一居室 before 二居室), from the prefetch cache when there is one."""
-        return sorted(self.offers.all(), key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
+    def offer_list(self, offers: list["Offer"] | None = None) -> list["Offer"]:
+        """The offers (these, or from the prefetch cache when there is one) in 套型 order (一居室 before 二居室)."""
+        offers = self.offers.all() if offers is None else offers
+        return sorted(offers, key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
 
     def rent_text(self) -> str:
         offers = self.offer_list()
@@ -267,14 +287,18 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return f"{self.project.name} {self.label}"
 
+    def save(self, *args, **kwargs) -> None:
+        # A unit typed in the admin is stored like an imported one, so `1栋` and `1` are one building.
+        self.building, self.entrance = normalise_building(self.building), normalise_entrance(self.entrance)
+        super().save(*args, **kwargs)
+
     @property
     def building_label(self) -> str:
-        # "3" reads 3号楼, but a building named "A座" keeps its name.
-        return f"{self.building}号楼" if self.building.isdigit() else self.building
+        return building_label(self.building)
 
     @property
     def entrance_label(self) -> str:
-        return f"{self.entrance}单元" if self.entrance.isdigit() else self.entrance
+        return entrance_label(self.entrance)
 
     @property
     def label(self) -> str:

@@ -1,7 +1,6 @@
-import re
+from collections import Counter
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -9,8 +8,10 @@ from django.views.decorators.http import require_safe
 
 from bphc.gating import gate, gate_message
 
+from . import catalogue
+from .catalogue import natural_key
 from .forms import ProjectFilterForm, UnitFilterForm
-from .models import Plan, Project
+from .models import Plan, Project, building_label
 
 # Open plans first: that is what a family comes for.
 STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
@@ -20,8 +21,10 @@ STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
 def plans(request: HttpRequest) -> HttpResponse:
     """计划列表: every published plan with its projects' names; anyone may look."""
     now = timezone.now()
-    names = Project.objects.only("id", "plan_id", "name", "code")
-    rows = list(Plan.objects.published().prefetch_related(Prefetch("projects", queryset=names)))
+    rows = list(Plan.objects.published())
+    names = catalogue.project_names(rows)
+    for plan in rows:
+        plan.listed_projects = names[plan.pk]
     rows.sort(key=lambda plan: STATE_ORDER[plan.state(now)])
     return render(request, "rentals/plans.html", {"plans": rows, "now": now, "gate": gate_message(request)})
 
@@ -32,7 +35,7 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.published(), pk=plan_id)
     if (refusal := gate(request)) is not None:
         return refusal
-    rows = list(plan.projects.with_unit_counts().prefetch_related("offers"))
+    rows = catalogue.plan_projects(plan)  # the same for every family, the taken units counted afresh
     form = ProjectFilterForm(request.GET or None, districts=[p.district for p in rows],
                              unit_types=[o.unit_type for p in rows for o in p.offers.all()])
     chosen = form.chosen()
@@ -48,49 +51,45 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
     project = get_object_or_404(Project.objects.published().select_related("plan"), pk=project_id)
     if (refusal := gate(request)) is not None:
         return refusal
-    offers = project.offer_list()
+    entry, taken = catalogue.project_catalogue(project)
+    offers = project.offer_list(entry["offers"])
     context = {"project": project, "plan": project.plan, "offers": offers, "now": timezone.now(),
                "offer_types": [o.unit_type for o in offers],
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
-        context.update(_units_context(request, project, offers))
+        context.update(_units_context(request, project, offers, entry["totals"], taken))
         status = 400 if context["form"].errors else 200
     return render(request, "rentals/project.html", context, status=status)
 
 
-def _units_context(request: HttpRequest, project: Project, offers: list) -> dict:
-    """The building tabs with their counts, and the chosen building's units."""
-    counts = list(project.units.order_by().values("building", "unit_type").annotate(
-        total=Count("pk"), free=Count("pk", filter=Q(taken=False))))
+def _units_context(request: HttpRequest, project: Project, offers: list, totals: dict, taken: list) -> dict:
+    """The building tabs with their counts, and the chosen building's rows, each free or taken as it is now."""
     buildings: dict[str, dict] = {}
-    for row in sorted(counts, key=lambda r: natural_key(r["building"])):
-        tab = buildings.setdefault(row["building"], {"name": row["building"], "total": 0, "free": 0})
-        tab["total"] += row["total"]
-        tab["free"] += row["free"]
+    for (name, _), n in sorted(totals.items(), key=lambda item: natural_key(item[0][0])):
+        tab = buildings.setdefault(name, {"name": name, "label": building_label(name), "total": 0, "free": 0})
+        tab["total"] += n
+        tab["free"] += n
+    for _, name, _ in taken:
+        if name in buildings:  # else a unit added since the catalogue was read
+            buildings[name]["free"] -= 1
+    taken_types = Counter(unit_type for _, _, unit_type in taken)
     for offer in offers:
-        offer.free = sum(r["free"] for r in counts if r["unit_type"] == offer.unit_type)
+        offer.free = sum(n for (_, t), n in totals.items() if t == offer.unit_type) - taken_types[offer.unit_type]
     form = UnitFilterForm(request.GET or None, unit_types=[o.unit_type for o in offers], buildings=list(buildings))
     chosen = form.chosen()
     building = chosen.pop("building", None) or next(iter(buildings), None)
-    # Sorted below in Python; the model's ordering would join rentals_project to sort by it.
-    units = project.units.filter(building=building).order_by()
-    if chosen.get("unit_type"):
-        units = units.filter(unit_type=chosen["unit_type"])
-    if chosen.get("free"):
-        units = units.filter(taken=False)
-    units = sorted(units, key=lambda u: (natural_key(u.entrance), u.floor, natural_key(u.room)))
+    unit_type, free_only = chosen.get("unit_type"), chosen.get("free")
+    taken_ids = {pk for pk, _, _ in taken}
+    rows = catalogue.building_rows(project, building, plan_open=project.plan.is_open()) if building else []
+    unit_rows = [taken_row if pk in taken_ids else free_row for pk, row_type, free_row, taken_row in rows
+                 if (not unit_type or row_type == unit_type) and not (free_only and pk in taken_ids)]
     keep = {k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v}
-    return {"form": form, "buildings": list(buildings.values()), "building": building, "units": units,
-            "keep_query": urlencode(keep)}
+    return {"form": form, "buildings": list(buildings.values()), "building": building,
+            "building_label": building_label(building or ""), "unit_rows": unit_rows, "keep_query": urlencode(keep)}
 
 
 def _matches(project: Project, district: str = "", unit_type: str = "") -> bool:
     if district and project.district != district:
         return False
     return not unit_type or any(o.unit_type == unit_type for o in project.offers.all())
-
-
-def natural_key(text: str) -> tuple:
-    """'2' before '10', so 楼号 and 房号 sort as people count."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)

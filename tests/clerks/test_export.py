@@ -161,3 +161,9 @@ def test_the_dashboards_download_is_neutralised_too(manager_client, formula_fami
     sheet = load_workbook(path).active
     assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None)
     assert not [c.value for row in sheet.iter_rows(min_row=2) for c in row if str(c.value).startswith("=")]
+
+
+def test_the_plan_code_is_found_whatever_its_case(tmp_path, registered):
+    path = tmp_path / "out.csv"
+    assert "的 4 条有效登记" in export(" ks2026-01 ", "--format", "csv", "--output", str(path))
+    assert len(path.read_text(encoding="utf-8-sig").splitlines()) == 5

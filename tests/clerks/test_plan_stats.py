@@ -87,3 +87,9 @@ def test_the_command_on_a_real_time_plan_shows_free_units(realtime_project, cler
 def test_an_unknown_plan_is_a_clear_error(quick_project):
     with pytest.raises(CommandError, match="未找到计划编号为“KS1999-01”的配租计划"):
         call_command("plan_stats", "KS1999-01", stdout=StringIO())
+
+
+def test_the_plan_code_is_found_whatever_its_case(quick_project):
+    out = StringIO()
+    call_command("plan_stats", quick_project.plan.code.lower(), stdout=out)
+    assert f"（{quick_project.plan.code}）" in out.getvalue()

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.balancer import render
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -67,34 +69,16 @@ def _start_app(drop: bool) -> http.server.HTTPServer:
 
 @pytest.fixture
 def balancer(tmp_path):
-    """Start nginx with the checked-in site, pointed at the given upstream ports."""
+    """Start nginx with the checked-in nginx.conf and site (as the bench renders them),
+    pointed at the given upstream ports."""
     procs = []
 
     def start(*upstream_ports: int) -> str:
         port = _free_port()
-        site = (ROOT / "deploy/nginx/bphc.conf").read_text()
-        servers = "".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;\n" for p in upstream_ports)
-        start_, end = site.index("    server app1.internal"), site.index("    keepalive")
-        site = site[:start_] + servers + site[end:]
         # The source static/ stands in for the collected copy (same relative paths).
-        site = site.replace("/srv/bphc/var/staticfiles/", f"{ROOT}/static/")
-        site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/bphc", str(ROOT))
-        (tmp_path / "site.conf").write_text(site)
-        (tmp_path / "nginx.conf").write_text(f"""
-            worker_processes 1;
-            pid {tmp_path}/nginx.pid;
-            error_log {tmp_path}/error.log warn;
-            events {{ worker_connections 64; }}
-            http {{
-                access_log off;
-                client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
-                fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
-                include /etc/nginx/mime.types;
-                include {tmp_path}/site.conf;
-            }}
-        """)
-        proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-                                 "-g", "daemon off; user root;"], stderr=subprocess.PIPE)
+        conf = render(ports=list(upstream_ports), listen=port, run_dir=tmp_path, static_dir=ROOT / "static")
+        proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log"),
+                                 "-g", "daemon off;"], stderr=subprocess.PIPE)
         procs.append(proc)
         for _ in range(100):
             try:
@@ -137,6 +121,21 @@ def test_every_app_server_down_shows_the_portals_own_busy_page(balancer):
     assert _get(url + "/static/css/base.css").status == 200
 
 
+def test_stopping_every_app_server_turns_their_pages_into_ours(balancer):
+    apps = [_start_app(drop=False), _start_app(drop=False)]
+    url = balancer(*(app.server_port for app in apps))
+    assert _get(url + "/gzf/plans/").status == 200
+    for app in apps:
+        app.shutdown()
+        app.server_close()
+    for path in ("/gzf/plans/", "/register/1/"):  # a page, and a POST that can reach nobody
+        response = _get(url + path, data=b"unit=1" if path.startswith("/register") else None)
+        body = response.read().decode()
+        assert response.status == 503, path
+        assert "系统繁忙，请稍后再试" in body and "已经提交成功的登记不会丢失" in body
+        assert "nginx" not in body.lower() and "Bad Gateway" not in body
+
+
 def test_a_get_that_never_reached_an_app_goes_to_the_next_server(balancer):
     alive = _start_app(drop=False)
     url = balancer(_free_port(), alive.server_port)
@@ -160,3 +159,20 @@ def test_a_post_that_reached_an_app_is_never_sent_to_another(balancer):
     assert len(posts_at_reached) + len(posts_at_other) == 4, "no POST is delivered twice"
     reached.shutdown()
     other.shutdown()
+
+
+def test_the_bench_runs_the_production_files_with_only_addresses_and_paths_changed(tmp_path):
+    render(ports=[8001, 8002, 8003], listen=8000, run_dir=tmp_path)
+    site = (tmp_path / "bphc.conf").read_text().splitlines()
+    production = (ROOT / "deploy/nginx/bphc.conf").read_text().splitlines()
+    changed = [line for line in site if line not in production]
+    assert [line.strip() for line in changed if "server 127.0.0.1" in line] == [
+        f"server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in (8001, 8002, 8003)]
+    assert all("server 127.0.0.1" in line or "listen 127.0.0.1:8000" in line or str(ROOT) in line
+               for line in changed)
+    directives = [line.split("#")[0].strip() for line in site]
+    assert "proxy_next_upstream error timeout;" in directives
+    assert not any("non_idempotent" in d for d in directives), "a POST that reached an app is never retried"
+    check = subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+                            "-e", str(tmp_path / "error.log"), "-t", "-q"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr

@@ -88,8 +88,17 @@ class TestQuick:
         family_client.post(_url(quick_project), {"unit_type": "一居室", "acknowledged": "on"})
         page = family_client.get(_url(quick_project, unit_type="二居室")).content.decode()
         assert "登记失败" in page and "本计划每户限登记一次" in page
-        response = family_client.post(_url(quick_project), {"unit_type": "二居室", "acknowledged": "on"})
-        assert response.status_code == 409
+        assert Registration.objects.count() == 1
+
+    def test_a_post_for_another_type_shows_the_registration_already_made(self, family_client, quick_project):
+        # The first answer was lost (a server died after the commit): the family tries again,
+        # perhaps choosing differently, and is shown what it holds, not refused.
+        family_client.post(_url(quick_project), {"unit_type": "一居室", "acknowledged": "on"})
+        registration = Registration.objects.get()
+        response = family_client.post(_url(quick_project), {"unit_type": "二居室", "acknowledged": "on"}, follow=True)
+        page = response.content.decode()
+        assert response.redirect_chain == [(reverse("registrations:success", args=[registration.pk]), 302)]
+        assert f"您已登记过本计划（登记编号 {registration.number}）" in page and "登记成功" in page
         assert Registration.objects.count() == 1
 
     def test_a_district_limited_plan_names_the_restriction(self, family_client, db):
@@ -132,6 +141,15 @@ class TestRealtime:
         response = client.post(_url(realtime_project), {"unit": unit.pk, "acknowledged": "on"})
         assert response.status_code == 409
         assert Registration.objects.count() == 1
+
+    def test_a_post_for_another_unit_after_a_lost_answer_shows_the_first(self, family_client, realtime_project):
+        first, second = realtime_project.units.all()[:2]
+        family_client.post(_url(realtime_project), {"unit": first.pk, "acknowledged": "on"})
+        registration = Registration.objects.get()
+        response = family_client.post(_url(realtime_project), {"unit": second.pk, "acknowledged": "on"})
+        assert response["Location"] == reverse("registrations:success", args=[registration.pk])
+        second.refresh_from_db()
+        assert not second.taken and Registration.objects.count() == 1
 
     def test_a_unit_of_another_project_is_not_found(self, family_client, realtime_project):
         other = make_project(make_plan("SS-2", Plan.Mode.REALTIME), "XM-SS-2", ("一居室",))

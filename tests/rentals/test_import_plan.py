@@ -263,6 +263,19 @@ class TestAPlanThatHasOpened:
         assert "计划 第2行: 计划“SS01”已开始登记（登记中），不能更改配租方式" in refused.value.problems
         assert Plan.objects.get().mode == Plan.Mode.REALTIME and Unit.objects.count() == 2
 
+    def test_a_changed_mode_is_said_first_and_the_units_it_orphans_are_summed_up(self, tmp_path):
+        units = units_for("XM001", 30)
+        load(tmp_path, [plan_row("SS01", mode="实时配租")], [project_row("SS01", count=30)], units)
+
+        with pytest.raises(ImportRefused) as refused:
+            load(tmp_path, [plan_row("SS01", mode="快速配租")], [project_row("SS01", count=30)], units,
+                 name="quick.xlsx")
+
+        problems = refused.value.problems
+        assert problems[0] == "计划 第2行: 计划“SS01”已开始登记（登记中），不能更改配租方式"
+        assert problems[1:11] == [f"房源 第{n}行: 项目“XM001”属于快速配租计划，不登记具体房源" for n in range(2, 12)]
+        assert problems[11:] == ["房源 另有 20 行同类错误（如第12行: 项目“XM001”属于快速配租计划，不登记具体房源）"]
+
     def test_a_closed_plan_keeps_its_units_too(self, tmp_path):
         plan = plan_row("SS01", mode="实时配租", opens=when(days=-20), closes=when(days=-10))
         load(tmp_path, [plan], [project_row("SS01", count=2)], units_for("XM001", 2))

@@ -54,3 +54,14 @@ def test_the_restrictions_read_as_words(tmp_path):
          [project_row("A", "X1"), project_row("B", "X2")])
     assert Plan.objects.get(code="A").restriction_words() == {"限定区域": "海淀区", "限定类别": "优先"}
     assert Plan.objects.get(code="B").restriction_words() == {"限定区域": "不限", "限定类别": "不限"}
+
+
+def test_publishing_names_the_window_rule_the_admin_and_the_import_use(plan):
+    # An impossible window cannot be saved (the constraint), but it must not be published
+    # either, and in the same words the admin form and the importer give.
+    plan.cancel_deadline = plan.opens_at
+    assert "取消截止时间应晚于登记开始时间" in plan.publish_problems()
+    plan.cancel_deadline, plan.closes_at = None, plan.opens_at
+    assert "登记截止时间应晚于登记开始时间" in plan.publish_problems()
+    plan.closes_at = None
+    assert "登记时间窗口不完整" in plan.publish_problems()

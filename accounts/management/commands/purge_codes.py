@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
 from accounts.models import SmsCode
+from bphc.commands import BphcCommand
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "删除已过期或已使用的短信验证码（可定时运行，例如每小时一次）。"
 
     def add_arguments(self, parser) -> None:

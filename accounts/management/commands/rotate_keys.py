@@ -1,17 +1,17 @@
 from django.apps import apps
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.audit import audit_record
+from bphc.commands import BphcCommand
 from bphc.crypto import EncryptedTextField
 
 BATCH = 1000
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = (
-        "Re-encrypt every encrypted field with the first key of FIELD_ENCRYPTION_KEY "
-        "(run after putting a new key first; drop the old key once this has finished)."
+        "用 FIELD_ENCRYPTION_KEY 的第一个密钥重新加密所有加密字段"
+        "（先把新密钥放在第一位再运行；运行完成后才可去掉旧密钥）。"
     )
 
     def handle(self, *args, **options) -> None:

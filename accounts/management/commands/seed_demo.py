@@ -2,12 +2,14 @@ import importlib
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from bphc.commands import BphcCommand
 
-class Command(BaseCommand):
-    help = "Load the demo accounts, filings and plans (idempotent: running it again changes nothing)."
+
+class Command(BphcCommand):
+    help = "加载演示账号、备案和配租计划（可重复运行：再次运行不改变任何数据）。仅限开发环境。"
 
     def handle(self, *args, **options) -> None:
         # The demo accounts have published passwords (README): on a production database

@@ -1,18 +1,19 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from bphc.commands import BphcCommand
 from filings.importing import ImportRefused, import_filings
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = (
-        "Import the authority's filings from an .xlsx or .csv file (UTF-8, UTF-8 with BOM or GB18030). "
-        "The whole file is checked first; one bad row refuses it all and nothing is written."
+        "从 .xlsx 或 .csv 文件（UTF-8、带 BOM 的 UTF-8 或 GB18030）导入主管部门的备案。"
+        "先校验整个文件：有一行错误则整个文件不导入，不写入任何数据。"
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="the .xlsx or .csv file")
-        parser.add_argument("--encoding", help="CSV encoding when detection is not wanted, e.g. gb18030")
-        parser.add_argument("--dry-run", action="store_true", help="check the file and report, write nothing")
+        parser.add_argument("file", help="备案文件（.xlsx 或 .csv）")
+        parser.add_argument("--encoding", help="CSV 文件的编码（不用自动识别时指定，如 gb18030）")
+        parser.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
 
     def handle(self, *args, **options) -> None:
         try:
@@ -23,3 +24,5 @@ class Command(BaseCommand):
         except ImportRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(result.summary()))
+        for line in result.review_lines():
+            self.stdout.write(self.style.WARNING(line))

@@ -1,17 +1,16 @@
 import time
 
-from django.core.management.base import BaseCommand
-
+from bphc.commands import BphcCommand
 from notifications.services import notifications_recover, plan_reminders_send
 
 
-class Command(BaseCommand):
-    help = "Enqueue what is due: opening reminders of plans that have opened, and notices whose worker died."
+class Command(BphcCommand):
+    help = "把到期的通知排队：已开始登记的计划的开放登记提醒，以及发送中断（工作进程中止）的通知。"
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--every", type=float, default=0,
-                            help="Run again every this many seconds until stopped (make run uses 30); "
-                                 "without it, run once (for cron, every minute).")
+                            help="每隔这么多秒再运行一次，直到被停止（make run 用 30）；"
+                                 "不给出时只运行一次（供 cron 每分钟调用）。")
 
     def handle(self, *args, every: float, **options) -> None:
         while True:

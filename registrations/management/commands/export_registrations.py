@@ -1,15 +1,16 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from accounts.audit import audit_record
+from bphc.commands import BphcCommand
 from registrations.exports import FORMATS, default_filename, write_export
 
 from ._plans import get_plan
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "导出一个配租计划的有效登记名单（.xlsx 或 UTF-8 .csv），身份证号默认打码。"
 
     def add_arguments(self, parser) -> None:

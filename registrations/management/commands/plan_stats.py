@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from bphc.commands import BphcCommand
 from registrations.stats import PlanStats, plan_stats
 
 from ._plans import get_plan
@@ -10,7 +10,7 @@ def _ratio(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "—"
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "一个配租计划的登记情况：按项目和套型的登记数与套数/房源、剩余房源、每小时登记数。"
 
     def add_arguments(self, parser) -> None:

@@ -1,15 +1,16 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from bphc.commands import BphcCommand
 from rentals.importing import ImportRefused, import_plan_file
 
 
-class Command(BaseCommand):
-    help = "Load plans, projects, unit types and units from an .xlsx workbook (sheets 计划, 项目, 房源)."
+class Command(BphcCommand):
+    help = "从 .xlsx 工作簿（工作表 计划、项目、房源）导入配租计划、项目、套型和房源；整个文件校验通过才写入。"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="the .xlsx workbook")
-        parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-        parser.add_argument("--publish", action="store_true", help="publish the file's plans after loading")
+        parser.add_argument("file", help="计划工作簿（.xlsx）")
+        parser.add_argument("--dry-run", action="store_true", help="只校验并统计，不写入")
+        parser.add_argument("--publish", action="store_true", help="导入后发布文件中的计划")
 
     def handle(self, *args, **options) -> None:
         try:

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from bphc.commands import BphcCommand
 from registrations.management.commands._plans import get_plan
 from results.services import ResultsRefused, draw_run
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "为已冻结名单的计划排定顺序号（摇号计划须给出公证处的种子和公开值）；每个计划只排一次。"
 
     def add_arguments(self, parser) -> None:

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from bphc.commands import BphcCommand
 from registrations.management.commands._plans import get_plan
 from results.services import ResultsRefused, plan_freeze
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "冻结一个已截止的快速配租计划的登记名单：此后不能登记或取消；写出名单文件及其 SHA-256。"
 
     def add_arguments(self, parser) -> None:

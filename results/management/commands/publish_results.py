@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from bphc.commands import BphcCommand
 from registrations.management.commands._plans import get_plan
 from results.services import ResultsRefused, results_publish
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "公示一个计划的排序结果（公开页面），并以短信告知每户其顺序号。"
 
     def add_arguments(self, parser) -> None:

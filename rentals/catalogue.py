@@ -1,0 +1,153 @@
+"""The public catalogue in the shared cache, one entry per plan version; what is taken, read afresh.
+
+What every family sees alike (a plan's projects and their offers, a project's unit totals,
+the rows of a building's unit table drawn both free and taken) is kept under the plan's
+`catalogue_token`, which any change to a project, an offer or a unit replaces: the signals
+below for saves and deletes, and the importer for its bulk writes, in the same transaction
+as the change. Whether a unit is taken is never kept: every page reads the taken units
+with one query and lays them over the catalogue (the counts, and which of its two rows a
+unit gets), so a claim or a cancel shows on the next page load, on every server. Nothing
+about a family is kept here; the page around the catalogue (the header, the family's
+standing) is drawn per request. When Redis is away, `cache.get` misses and pages read the
+database.
+"""
+
+import re
+from collections import Counter
+
+from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+from django.template.loader import get_template
+from django.urls import reverse
+
+from .models import Offer, Plan, Project, Unit, new_catalogue_token
+
+TIMEOUT = 60 * 60
+
+
+def catalogue_renew(*, plan_ids) -> None:
+    """A new token for the plans whose projects, offers or units have changed."""
+    Plan.objects.filter(pk__in=plan_ids).update(catalogue_token=new_catalogue_token())
+
+
+def _key(plan: Plan, *parts) -> str:
+    return ":".join(["catalogue", str(plan.pk), plan.catalogue_token, *map(str, parts)])
+
+
+def project_names(plans: list[Plan]) -> dict[int, list[Project]]:
+    """Plan id → its projects (id, code, name) for the plan list, one read for the plans the cache lacks."""
+    keys = {plan.pk: _key(plan, "names") for plan in plans}
+    found = cache.get_many(keys.values())
+    names = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in names]
+    if missing:
+        for pk in missing:
+            names[pk] = []
+        for project in Project.objects.filter(plan__in=missing).only("id", "plan_id", "name", "code"):
+            names[project.plan_id].append(project)
+        cache.set_many({keys[pk]: names[pk] for pk in missing}, TIMEOUT)
+    return names
+
+
+def plan_projects(plan: Plan) -> list[Project]:
+    """The plan's projects, their offers prefetched, with `total_units` and `free_units` now."""
+    key = _key(plan, "projects")
+    rows = cache.get(key)
+    if rows is None:
+        # The counts are read with the projects; the cached `free_units` is replaced on every hit.
+        rows = list(plan.projects.with_unit_counts().prefetch_related("offers"))
+        cache.set(key, rows, TIMEOUT)
+    elif plan.is_realtime:  # a quick plan has no units
+        taken = _taken_per_project(rows)
+        for project in rows:
+            project.free_units = project.total_units - taken.get(project.pk, 0)
+    return rows
+
+
+def _taken_per_project(projects: list[Project]) -> dict[int, int]:
+    """How many units of each project are taken now (an index scan of the taken ones only)."""
+    rows = Unit.objects.filter(project__in=[p.pk for p in projects], taken=True).order_by().values("project")
+    return dict(rows.annotate(n=Count("pk")).values_list("project", "n"))
+
+
+def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]]]:
+    """The detail page's {"offers", "totals": {(building, unit_type): units}}, and the units taken now.
+
+    Taken units are (id, building, unit_type). On a miss one read of the project's units
+    gives both; a quick plan's project has no units to read.
+    """
+    key = _key(project.plan, "project", project.pk)
+    entry = cache.get(key)
+    if entry is not None:
+        return entry, taken_units(project) if project.plan.is_realtime else []
+    rows = list(project.units.order_by().values_list("pk", "building", "unit_type", "taken")) \
+        if project.plan.is_realtime else []
+    entry = {"offers": list(project.offers.all()), "totals": dict(Counter((b, t) for _, b, t, _ in rows))}
+    cache.set(key, entry, TIMEOUT)
+    return entry, [(pk, b, t) for pk, b, t, taken in rows if taken]
+
+
+def offered_unit_types(project: Project) -> set[str]:
+    """The unit types the project offers (its `plan` loaded): from its detail page's cached entry when there is one."""
+    entry = cache.get(_key(project.plan, "project", project.pk))
+    if entry is None:
+        return set(project.offers.order_by().values_list("unit_type", flat=True))
+    return {offer.unit_type for offer in entry["offers"]}
+
+
+def taken_units(project: Project) -> list[tuple[int, str, str]]:
+    """(id, building, unit_type) of every unit of the project taken now."""
+    return list(project.units.filter(taken=True).order_by().values_list("pk", "building", "unit_type"))
+
+
+def building_rows(project: Project, building: str, *, plan_open: bool) -> list[tuple[int, str, str, str]]:
+    """(id, unit_type, row free, row taken) for each unit of the building, in the order people count."""
+    key = _key(project.plan, "rows", project.pk, building, plan_open)
+    rows = cache.get(key)
+    if rows is None:
+        row = get_template("rentals/_unit_row.html")
+        # Sorted here; the model's ordering would join rentals_project to sort by it.
+        units = sorted(project.units.filter(building=building).order_by(),
+                       key=lambda u: (natural_key(u.entrance), u.floor, natural_key(u.room)))
+        context = {"plan_open": plan_open, "register_url": reverse("registrations:register", args=[project.pk])}
+        rows = [(u.pk, u.unit_type, row.render({**context, "u": _as(u, taken=False)}),
+                 row.render({**context, "u": _as(u, taken=True)})) for u in units]
+        cache.set(key, rows, TIMEOUT)
+    return rows
+
+
+def _as(unit: Unit, *, taken: bool) -> Unit:
+    unit.taken = taken
+    return unit
+
+
+def natural_key(text: str) -> tuple:
+    """'2' before '10', so 楼号 and 房号 sort as people count."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
+@receiver([post_save, post_delete], sender=Unit)
+@receiver([post_save, post_delete], sender=Offer)
+def _unit_or_offer_changed(sender, instance, **kwargs) -> None:
+    catalogue_renew(plan_ids=Project.objects.filter(pk=instance.project_id).values("plan_id"))
+
+
+@receiver(pre_save, sender=Project)
+def _project_saving(sender, instance, **kwargs) -> None:
+    # The plan it is in now, which may not be the one it is being saved into.
+    if instance.pk is not None:
+        catalogue_renew(plan_ids=Project.objects.filter(pk=instance.pk).values("plan_id"))
+
+
+@receiver([post_save, post_delete], sender=Project)
+def _project_changed(sender, instance, **kwargs) -> None:
+    catalogue_renew(plan_ids=[instance.plan_id])
+
+
+@receiver(post_save, sender=Plan)
+def _plan_saved(sender, instance, **kwargs) -> None:
+    # A plan's own fields are read afresh on every page; but a full save writes back the token
+    # it was loaded with, which may be older than a change committed since.
+    catalogue_renew(plan_ids=[instance.pk])
