@@ -1,11 +1,11 @@
 import time
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
 from admission import store
 from admission.models import Room
+from bphc.commands import BphcCommand
 from notifications.models import Notification
 from notifications.services import notification_enqueue
 
@@ -28,11 +28,12 @@ def notify_due() -> int:
     return sent
 
 
-class Command(BaseCommand):
+class Command(BphcCommand):
     help = "排队：给已轮到、选择了短信通知的家庭发短信（--every N 每 N 秒一次）。"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
+        parser.add_argument("--every", type=float, default=0,
+                            help="每隔这么多秒再运行一次，直到被停止（0：只运行一次；make run 用 5）")
 
     def handle(self, *args, every: float, **options) -> None:
         while True:
