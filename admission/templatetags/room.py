@@ -9,11 +9,17 @@ register = template.Library()
 def room_notice(plan) -> dict:
     """On the 公告: that a waiting room opens, and the SHA-256 of the seed that will order early arrivals.
 
-    Read from the store (no query on the catalogue page); with the store away the box is left
-    out and the rules page (/room/<plan>/rules/) still says it all.
+    Read from the store (no query on the catalogue page once it is there); a store that lost it
+    (Redis restarted or flushed) gets it again from the database, so the 公告 never drops the
+    hash. With the store away the box is left out and the rules page (/room/<plan>/rules/)
+    still says it all.
     """
+    from ..models import Room
+
     try:
         config = store.config(plan.pk)
+        if config is None:
+            config = Room.objects.for_plan(plan).publish()
     except store.StoreDown:
         config = None
     if config is None or not config.enabled:

@@ -1,6 +1,7 @@
 """The cached catalogue never lies (issue 18): claims, cancels, imports and publishing show on the
 next page load, for every family, and no family's data reaches another's page."""
 
+import difflib
 import re
 
 import pytest
@@ -102,7 +103,9 @@ class TestClaimsAndCancels:
         for path in paths:
             warm = page(theirs, path)
             cache.clear()
-            assert page(theirs, path) == warm, path
+            cold = page(theirs, path)
+            changed = difflib.unified_diff(warm.splitlines(), cold.splitlines(), lineterm="")
+            assert cold == warm, path + "\n" + "\n".join(changed)
 
 
 class TestCatalogueChanges:
