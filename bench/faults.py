@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import contextlib
 import io
-import json
 import os
 import random
 import re
@@ -564,15 +563,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.monotonic() - started, 1),
               "config": {k: v for k, v in vars(args).items() if k not in ("out", "fault_list")},
               "faults": results, "problems": problems}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"faults-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    print(f"results: {path}  ({report['seconds']}s)")
-    if problems:
-        print("FAILED: " + "; ".join(problems))
-        return 1
-    print("OK: every fault — 0 units given twice, 0 registrations lost, 0 notifications undelivered")
-    return 0
+    return stack.write_report(args.out, "faults-", report, problems, "OK: every fault — 0 units given twice, "
+                              "0 registrations lost, 0 notifications undelivered")
 
 
 if __name__ == "__main__":

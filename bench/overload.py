@@ -11,11 +11,9 @@ twice: without the room and with it (admitting `--rate-share` of the measured ca
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -413,19 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(bench_env(args))
     os.environ["BENCH_FLOOR"] = "0"
     started = time.monotonic()
-    tmp = None
-    if args.run_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bphc-overload-")
-        args.run_dir = Path(tmp.name)
-    args.run_dir.mkdir(parents=True, exist_ok=True)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    if not stack.static_is_fresh():
-        call_command("collectstatic", interactive=False, verbosity=0)
+    tmp = stack.prepare_run(args, "bphc-overload-")
     results = {}
     try:
         print(f"== without the room: {args.families} families, {args.pre_share:.0%} before opening", flush=True)
@@ -443,12 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     report = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.monotonic() - started, 1),
               "config": {k: str(v) for k, v in vars(args).items()}, "runs": results}
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"overload-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    print(f"results: {path}  ({report['seconds']}s)")
-    return 0
-
+    return stack.write_report(args.out, "overload-", report, [], "")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,13 +10,11 @@ import argparse
 import asyncio
 import base64
 import io
-import json
 import os
 import random
 import re
 import secrets
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -746,20 +744,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     deadline = started + args.time_limit
     os.environ.update(bench_env(args))
-    tmp = None
-    if args.run_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bphc-bench-")
-        args.run_dir = Path(tmp.name)
-    args.run_dir.mkdir(parents=True, exist_ok=True)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    if not stack.static_is_fresh():
-        print("collectstatic (hashed, compressed names, as in production) …", flush=True)
-        call_command("collectstatic", interactive=False, verbosity=0)
+    tmp = stack.prepare_run(args, "bphc-bench-")
     results, problems = [], []
     try:
         runs = [(size, latency) for size in args.size_list for latency in args.latencies]
@@ -795,16 +780,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": {k: v for k, v in vars(args).items() if k not in ("size_list", "out", "run_dir")},
         "sizes": results, "problems": problems, "balancer": args.balancer,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    print(f"results: {path}  ({report['seconds']}s)")
-    if problems:
-        print("FAILED: " + "; ".join(problems))
-        return 1
-    print("OK: 0 errors, 0 units given twice, 0 registrations lost")
-    return 0
-
+    return stack.write_report(args.out, "", report, problems, "OK: 0 errors, 0 units given twice, 0 registrations lost")
 
 if __name__ == "__main__":
     sys.exit(main())

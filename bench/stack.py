@@ -3,11 +3,13 @@
 import contextlib
 import ctypes
 import http.client
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -201,3 +203,37 @@ class CpuMeter:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def prepare_run(args, prefix: str) -> "tempfile.TemporaryDirectory | None":
+    """The run directory (a temp one unless --run-dir), Django set up, and the hashed static
+    files collected if they are stale; the caller cleans up the returned temp dir."""
+    tmp = None
+    if args.run_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix=prefix)
+        args.run_dir = Path(tmp.name)
+    args.run_dir.mkdir(parents=True, exist_ok=True)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if not static_is_fresh():
+        print("collectstatic (hashed, compressed names, as in production) …", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return tmp
+
+
+def write_report(out: Path, name: str, report: dict, problems: list[str], ok: str) -> int:
+    """`report` as <out>/<name><timestamp>.json, then the verdict: exit status 1 on any problem."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    print(f"results: {path}  ({report['seconds']}s)")
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+        return 1
+    if ok:
+        print(ok)
+    return 0

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the portal needs: a CJK font for PDF receipts, Pango for WeasyPrint,
 # poppler-utils (pdftotext), Chromium for the browser tests, and nginx (the balancer of
-# deploy/nginx/, tested in tests/deploy). Installs what is missing.
+# deploy/nginx/, tested in tests/deploy), and redis-server (tests and fault runs start
+# their own, never touching the shared one). Installs what is missing.
 set -euo pipefail
-packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium chromium-driver nginx-light)
+packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium chromium-driver nginx-light redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,7 @@ from django.test import Client
 from admission import passes, store
 from admission.models import Room
 from registrations.models import Registration
+from tests.redis_server import RedisServer
 
 from .conftest import family_clients, make_room_project, register_url
 
@@ -233,33 +234,19 @@ class TestStoreDown:
         assert _enter(admitted, room_project).status_code == 200
 
     def test_a_store_killed_mid_wait(self, make_user, room_project, settings, tmp_path):
-        import shutil
-        import subprocess
-        import time
-
-        server = shutil.which("redis-server")
-        if server is None:
-            pytest.skip("redis-server is not installed")
-        process = subprocess.Popen([server, "--port", "8858", "--save", "", "--appendonly", "no",
-                                    "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+        server = RedisServer(tmp_path)
+        server.start()
         try:
-            settings.ADMISSION_STORE_URL = "redis://127.0.0.1:8858/0"
-            for _ in range(50):
-                try:
-                    store.client().ping()
-                    break
-                except Exception:  # noqa: BLE001 - still starting
-                    time.sleep(0.1)
+            settings.ADMISSION_STORE_URL = server.url
             clients = _fill(make_user, room_project, 2)
             assert "您前面还有" in clients[1].get(f"/room/{room_project.plan_id}/").content.decode()
-            process.kill()
-            process.wait()
+            server.kill()
             response = clients[1].get(f"/room/{room_project.plan_id}/")
             assert response.status_code == 503 and "排队系统暂时不可用" in response.content.decode()
             assert _enter(clients[1], room_project).status_code == 503
         finally:
-            process.kill()
-            store._clients.pop("redis://127.0.0.1:8858/0", None)
+            server.kill()
+            store._clients.pop(server.url, None)
 
 
 @pytest.mark.django_db

@@ -6,10 +6,6 @@ come from it while Redis is away.
 """
 
 import logging
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -20,6 +16,7 @@ from django.utils import timezone
 from bphc import limits
 from registrations.models import Registration
 from tests.conftest import PASSWORD, make_filing_row
+from tests.redis_server import RedisServer, free_port
 from tests.registrations.conftest import make_plan, make_project
 
 pytestmark = [
@@ -29,12 +26,6 @@ pytestmark = [
         reason="needs PostgreSQL (DATABASE_URL=postgres://…): production's database behind an absent cache",
     ),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _use_redis_at(settings, port: int) -> None:
@@ -48,45 +39,11 @@ def _use_redis_at(settings, port: int) -> None:
 @pytest.fixture
 def redis_closed(settings):
     """CACHE_URL pointing at a port nobody listens on."""
-    _use_redis_at(settings, _free_port())
-
-
-class RedisServer:
-    """A redis-server of the test's own, on a free port in a temp dir, that can be killed and restarted."""
-
-    def __init__(self, directory) -> None:
-        self.port = _free_port()
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
+    _use_redis_at(settings, free_port())
 
 
 @pytest.fixture
 def redis_server(settings, tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
     server = RedisServer(tmp_path)
     server.start()
     _use_redis_at(settings, server.port)
