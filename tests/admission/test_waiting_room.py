@@ -294,6 +294,21 @@ class TestSmsWhenItIsMyTurn:
         assert sent.purpose == Notification.Purpose.ROOM_TURN and sent.phone == _user_of(late).phone
         assert sent.params == {"plan": room_project.plan.name}
 
+    def test_quiet_runs_say_nothing_until_a_text_goes(self, make_user, room_project, clock):
+        """`make run` runs it every 5 s with --verbosity 0: the terminal hears only of a text sent."""
+        import io
+
+        from django.core.management import call_command
+
+        *_, late = _fill(make_user, room_project, 3)
+        late.post(f"/room/{room_project.plan_id}/notify/", {"sms": "on"})
+        said = io.StringIO()
+        call_command("room_notify", verbosity=0, stdout=said)
+        assert said.getvalue() == ""
+        clock.advance(30)
+        call_command("room_notify", verbosity=0, stdout=said)
+        assert said.getvalue() == "排队短信：新发 1 条\n"
+
     def test_the_box_can_be_unticked(self, make_user, room_project):
         *_, late = _fill(make_user, room_project, 2)
         late.post(f"/room/{room_project.plan_id}/notify/", {"sms": "on"})

@@ -39,7 +39,8 @@ class Command(BphcCommand):
         while True:
             try:
                 sent = notify_due()
-                self.stdout.write(f"排队短信：新发 {sent} 条")
+                if sent or options["verbosity"] >= 1:
+                    self.stdout.write(f"排队短信：新发 {sent} 条")
             except store.StoreDown:
                 self.stderr.write("排队系统不可用，稍后再试")
             if not every:
