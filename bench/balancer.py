@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .stack import BASE_DIR, _die_with_parent
+from .stack import BASE_DIR, die_with_parent
 
 NGINX = "/usr/sbin/nginx"
 MAIN = BASE_DIR / "deploy" / "nginx.conf"
@@ -72,8 +72,8 @@ class Balancer:
         check = subprocess.run([*command[:-2], "-t", "-q"], capture_output=True, text=True)
         if check.returncode:
             raise RuntimeError(f"nginx -t refused the generated configuration:\n{check.stderr}")
-        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(die_with_parent(command), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
 
     def wait_ready(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

@@ -57,9 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="how long a family waits for an answer (nginx gives up on an app at 35 s)")
     p.add_argument("--tries", type=int, default=6, help="attempts of one step before a family gives up")
     p.add_argument("--drain-timeout", type=float, default=90.0)
-    p.add_argument("--port", type=int, default=8860, help="nginx; the app servers take the next ports")
-    p.add_argument("--pg-port", type=int, default=55432)
-    p.add_argument("--redis-port", type=int, default=56379)
+    p.add_argument("--port", type=int, default=8860,
+                   help="nginx; the app servers take the next ports (0: free ports for all, as the CI test does)")
+    p.add_argument("--pg-port", type=int, default=55432, help="0: a free port")
+    p.add_argument("--redis-port", type=int, default=56379, help="0: a free port")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = p.parse_args(argv)
@@ -149,7 +150,7 @@ class Chaos:
         self.pool = iter(self.world.families)
         self.env = {**os.environ}
         self.workers.append(stack.Worker(env=self.env, run_dir=self.run_dir))
-        ports = [self.args.port + 1 + i for i in range(self.args.servers)]
+        ports = self.args.app_ports
         self.servers = [self._app(i, port) for i, port in enumerate(ports)]
         for server in self.servers:
             server.wait_ready()
@@ -544,6 +545,12 @@ def _interrupted(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Port 0: a free one now, so a run cannot meet a port that something else holds.
+    args.app_ports = ([stack.free_port() for _ in range(args.servers)] if args.port == 0
+                      else [args.port + 1 + i for i in range(args.servers)])
+    for name in ("port", "pg_port", "redis_port"):
+        if getattr(args, name) == 0:
+            setattr(args, name, stack.free_port())
     started = time.monotonic()
     run_dir = Path(tempfile.mkdtemp(prefix="bphc-faults-"))
     # Ctrl-C or a kill: the same clean-up as a failure.

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .stack import _die_with_parent
+from .stack import die_with_parent
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -22,15 +22,6 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 def _port_is_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _wait_listening(port: int, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _port_is_free(port):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {port} within {timeout:.0f}s")
 
 
 class OwnPostgres:
@@ -46,9 +37,13 @@ class OwnPostgres:
         self.log = self.dir / "postgres.log"
         user = pwd.getpwnam("postgres")
         shutil.chown(self.dir, user.pw_uid, user.pw_gid)
-        self._as_postgres(PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                          "--locale=C.UTF-8", "--no-sync")
-        self.start()
+        try:
+            self._as_postgres(PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                              "--locale=C.UTF-8", "--no-sync")
+            self.start()
+        except BaseException:
+            self.remove()
+            raise
 
     def _as_postgres(self, *command) -> None:
         done = subprocess.run(["runuser", "-u", "postgres", "--", *map(str, command)], capture_output=True, text=True)
@@ -90,7 +85,11 @@ class OwnRedis:
         self.port = port
         self.dir = Path(tempfile.mkdtemp(prefix="bphc-faults-redis-"))
         self.proc: subprocess.Popen | None = None
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.remove()
+            raise
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
@@ -98,9 +97,32 @@ class OwnRedis:
     def start(self) -> None:
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                    "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")]
-        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
-        _wait_listening(self.port, 10, "redis-server")
+        self.proc = subprocess.Popen(die_with_parent(command), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._answers_ping():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server on {self.port} did not answer PING (exit code {self.proc.poll()}):\n"
+                           f"{self.log_tail()}")
+
+    def _answers_ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join((self.dir / "redis.log").read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no redis.log)"
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

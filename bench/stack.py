@@ -1,10 +1,10 @@
 """The production stack under test: its own PostgreSQL database and two gunicorn app servers."""
 
 import contextlib
-import ctypes
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,16 +48,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    # If the bench itself is killed, its app servers get SIGTERM instead of living on.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def die_with_parent(command: list[str]) -> list[str]:
+    """The command, run so that it gets SIGTERM if the bench itself is killed instead of living
+    on (PR_SET_PDEATHSIG). util-linux's `setpriv` (Essential in Debian) sets it and execs the
+    command: a `preexec_fn` doing the same ran Python between fork and exec in a process with
+    threads, which can hang the child before it ever execs (a CI run's redis-server never came up)."""
+    if shutil.which("setpriv") is None:
+        return command
+    return ["setpriv", "--pdeathsig", "TERM", "--", *command]
 
 
 def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
     with log_path.open("ab") as log:
-        return subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        return subprocess.Popen(die_with_parent(command), cwd=BASE_DIR, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 class AppServer:
