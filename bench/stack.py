@@ -67,15 +67,15 @@ def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subproces
 class AppServer:
     """One gunicorn instance, standing for one app server behind the load balancer."""
 
-    def __init__(self, *, port: int, env: dict[str, str], run_dir: Path, name: str) -> None:
+    def __init__(self, *, port: int, env: dict[str, str], run_dir: Path, name: str, nice: int = 0) -> None:
         self.port = port
         self.name = name
         self.log_path = run_dir / f"{name}.log"
         self.pid_path = run_dir / f"{name}.pid"
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_PIDFILE": str(self.pid_path),
                "GUNICORN_PROC_NAME": f"bphc-bench-{name}"}
-        self.proc = _spawn([sys.executable, "-m", "gunicorn", "-c", "bphc/gunicorn.conf.py", "bphc.wsgi"],
-                           env, self.log_path)
+        command = [sys.executable, "-m", "gunicorn", "-c", "bphc/gunicorn.conf.py", "bphc.wsgi"]
+        self.proc = _spawn(["nice", "-n", str(nice), *command] if nice else command, env, self.log_path)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -118,12 +118,22 @@ class AppServer:
 class Worker:
     """One `manage.py db_worker`: the process that sends the notifications (issue 15)."""
 
+    # Nice 10, as deploy/systemd/bphc-worker.service runs it (with a low CPUWeight): on a
+    # machine it shares with app servers the worker takes the CPU the rush leaves and the
+    # queue holds the rest, so a provider that answers at once does not slow the
+    # registrations (issue 15). Each process the bench starts leads its own session, and
+    # with the kernel's autogroup scheduling a session is a group that gets an equal share
+    # of the CPU whatever its processes' nice: so the session's own nice is set as well.
+    NICE = 10
+
     def __init__(self, *, env: dict[str, str], run_dir: Path, name: str = "worker") -> None:
         self.name = name
         self.log_path = run_dir / f"{name}.log"
-        command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
-                   "--interval", "0.2", "--worker-id", f"bench-{name}", "-v", "0"]
+        command = ["nice", "-n", str(self.NICE), sys.executable, "manage.py", "db_worker", "--no-reload",
+                   "--no-startup-delay", "--interval", "0.2", "--worker-id", f"bench-{name}", "-v", "0"]
         self.proc = _spawn(command, env, self.log_path)
+        with contextlib.suppress(OSError):  # no autogroup on this kernel: nice alone
+            Path(f"/proc/{self.proc.pid}/autogroup").write_text(str(self.NICE))
         (run_dir / f"{name}.pid").write_text(str(self.proc.pid))
 
     def kill(self) -> None:
