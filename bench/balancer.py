@@ -27,20 +27,26 @@ def _replace(text: str, old: str, new: str, where: Path) -> str:
     return text.replace(old, new)
 
 
-def _upstreams(site: str, ports: list[int]) -> str:
-    """The upstream block's `server` lines, one per app server, with the production options."""
+def _upstream(site: str, name: str, ports: list[int]) -> str:
+    """The `server` lines of the upstream block `name`, one per port, with the production options."""
     lines = site.splitlines(keepends=True)
-    first = next(i for i, line in enumerate(lines) if line.strip().startswith("server app1.internal"))
-    options = lines[first].split(None, 2)[2].rstrip().rstrip(";")
-    last = max(i for i, line in enumerate(lines) if line.strip().startswith("server app"))
-    servers = "".join(f"    server 127.0.0.1:{p} {options};\n" for p in ports)
-    return "".join(lines[:first]) + servers + "".join(lines[last + 1:])
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"upstream {name} {{"), None)
+    if start is None:
+        raise RuntimeError(f"{SITE.name} no longer has `upstream {name}`: update bench/balancer.py with it")
+    end = next(i for i in range(start, len(lines)) if lines[i].strip() == "}")
+    servers = [i for i in range(start, end) if lines[i].strip().startswith("server ")]
+    options = lines[servers[0]].split(None, 2)[2].rstrip().rstrip(";")
+    block = "".join(f"    server 127.0.0.1:{p} {options};\n" for p in ports)
+    return "".join(lines[:servers[0]]) + block + "".join(lines[servers[-1] + 1:])
 
 
 def render(*, ports: list[int], listen: int, run_dir: Path, release: Path = BASE_DIR,
-           static_dir: Path | None = None) -> Path:
-    """Write nginx.conf and bphc.conf into `run_dir`; the path of nginx.conf."""
-    site = _upstreams(SITE.read_text(), ports)
+           static_dir: Path | None = None, room_ports: list[int] | None = None) -> Path:
+    """Write nginx.conf and bphc.conf into `run_dir`; the path of nginx.conf.
+
+    The waiting room's page goes to `room_ports` (its own pool), else to the app servers."""
+    site = _upstream(SITE.read_text(), "bphc_app", ports)
+    site = _upstream(site, "bphc_room", room_ports or ports)
     site = _replace(site, "listen 80;", f"listen 127.0.0.1:{listen};", SITE)
     if static_dir is not None:
         site = _replace(site, "/srv/bphc/var/staticfiles/", f"{static_dir}/", SITE)
@@ -63,10 +69,11 @@ def render(*, ports: list[int], listen: int, run_dir: Path, release: Path = BASE
 class Balancer:
     """One nginx, in the foreground, as a child of the bench (it dies with it)."""
 
-    def __init__(self, *, ports: list[int], listen: int, run_dir: Path, static_dir: Path | None = None) -> None:
+    def __init__(self, *, ports: list[int], listen: int, run_dir: Path, static_dir: Path | None = None,
+                 room_ports: list[int] | None = None) -> None:
         self.port = listen
         self.run_dir = run_dir
-        conf = render(ports=ports, listen=listen, run_dir=run_dir, static_dir=static_dir)
+        conf = render(ports=ports, listen=listen, run_dir=run_dir, static_dir=static_dir, room_ports=room_ports)
         self.log_path = run_dir / "nginx-error.log"
         command = [NGINX, "-p", str(run_dir), "-c", str(conf), "-e", str(self.log_path), "-g", "daemon off;"]
         check = subprocess.run([*command[:-2], "-t", "-q"], capture_output=True, text=True)

@@ -45,6 +45,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", type=int, default=2)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--room-pool", type=int, default=8,
+                   help="threads of the waiting page's own gunicorn (one process, gthread), to which /room/ "
+                        "goes as nginx's `location /room/` sends it (deploy/nginx/bphc.conf); 0: the waiting "
+                        "page shares the app servers' workers")
+    p.add_argument("--room-pool-nice", type=int, default=10,
+                   help="the nice of the waiting page's pool (its session's, which autogroup scheduling weighs)")
     p.add_argument("--projects", type=int, default=4)
     p.add_argument("--per-building", type=int, default=48)
     p.add_argument("--request-timeout", type=float, default=30.0)
@@ -114,8 +120,9 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
 class Crowd:
     """Families on the journey, each its own coroutine (open loop), round robin over the servers."""
 
-    def __init__(self, args, servers: list[Server], projects: list[int], seed: int) -> None:
-        self.args, self.servers, self.projects = args, servers, projects
+    def __init__(self, args, servers: list[Server], projects: list[int], seed: int,
+                 room_server: Server | None = None) -> None:
+        self.args, self.servers, self.projects, self.room_server = args, servers, projects, room_server
         self.rng = random.Random(seed)
         self.stats = Stats()
         self.turn = 0
@@ -125,8 +132,11 @@ class Crowd:
         return time.monotonic() - self.t0
 
     async def hit(self, name: str, family, method: str, path: str, form: dict | None = None):
-        server = self.servers[self.turn % len(self.servers)]
-        self.turn += 1
+        if self.room_server is not None and path.startswith("/room/"):
+            server = self.room_server
+        else:
+            server = self.servers[self.turn % len(self.servers)]
+            self.turn += 1
         started = time.perf_counter()
         try:
             response = await request(server, method, path, cookies=family.cookies, form=form,
@@ -257,8 +267,13 @@ def run(args, *, room: bool, capacity: float | None) -> dict:
     env = {**os.environ}
     servers = [stack.AppServer(port=PORTS[i], env=env, run_dir=args.run_dir, name=f"app{i + 1}")
                for i in range(args.servers)]
+    pool = None
+    if room and args.room_pool:
+        pool = stack.AppServer(port=PORTS[args.servers], env={**env, "WEB_CONCURRENCY": "1",
+                               "GUNICORN_THREADS": str(args.room_pool)}, run_dir=args.run_dir, name="room",
+                               nice=args.room_pool_nice)
     try:
-        for server in servers:
+        for server in servers + ([pool] if pool else []):
             server.wait_ready()
         crowd = Crowd(args, [Server("127.0.0.1", s.port, s.name) for s in servers], projects, args.seed)
         measured = asyncio.run(calibrate(args, crowd, calibration))
@@ -282,7 +297,8 @@ def run(args, *, room: bool, capacity: float | None) -> dict:
         random.Random(args.seed).shuffle(order)
         records = {f.user_id: Record(f.user_id, arrive=lead + i / arrivals, pre=lead + i / arrivals < opens_after)
                    for i, f in enumerate(order)}
-        crowd = Crowd(args, crowd.servers, projects, args.seed + 1)
+        crowd = Crowd(args, crowd.servers, projects, args.seed + 1,
+                      room_server=Server("127.0.0.1", pool.port, pool.name) if pool else None)
         crowd.t0 = time.monotonic() + (start - time.time())
         started = time.perf_counter()
 
@@ -298,10 +314,11 @@ def run(args, *, room: bool, capacity: float | None) -> dict:
                 if status.place is not None:
                     ranks[user_id] = (status.rank, status.place["at"], status.place["pre"])
     finally:
-        died = [s for s in servers if s.proc.poll() is not None]
+        everything = servers + ([pool] if pool else [])
+        died = [s for s in everything if s.proc.poll() is not None]
         for server in died:
             print(f"!! {server.name} exited early ({server.proc.returncode}):\n{server.log_tail()}", flush=True)
-        for server in servers:
+        for server in everything:
             server.stop()
 
     crowd_ids = set(records)

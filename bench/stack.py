@@ -64,6 +64,13 @@ def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subproces
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
+def _session_nice(pid: int, nice: int) -> None:
+    """The nice of the process's session: with autogroup scheduling each session started with
+    `start_new_session` is a group with an equal share of the CPU, whatever its processes' nice."""
+    with contextlib.suppress(OSError):  # no autogroup on this kernel: the process's nice alone
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+
+
 class AppServer:
     """One gunicorn instance, standing for one app server behind the load balancer."""
 
@@ -76,6 +83,8 @@ class AppServer:
                "GUNICORN_PROC_NAME": f"bphc-bench-{name}"}
         command = [sys.executable, "-m", "gunicorn", "-c", "bphc/gunicorn.conf.py", "bphc.wsgi"]
         self.proc = _spawn(["nice", "-n", str(nice), *command] if nice else command, env, self.log_path)
+        if nice:
+            _session_nice(self.proc.pid, nice)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -132,8 +141,7 @@ class Worker:
         command = ["nice", "-n", str(self.NICE), sys.executable, "manage.py", "db_worker", "--no-reload",
                    "--no-startup-delay", "--interval", "0.2", "--worker-id", f"bench-{name}", "-v", "0"]
         self.proc = _spawn(command, env, self.log_path)
-        with contextlib.suppress(OSError):  # no autogroup on this kernel: nice alone
-            Path(f"/proc/{self.proc.pid}/autogroup").write_text(str(self.NICE))
+        _session_nice(self.proc.pid, self.NICE)
         (run_dir / f"{name}.pid").write_text(str(self.proc.pid))
 
     def kill(self) -> None:

@@ -73,10 +73,11 @@ def balancer(tmp_path):
     pointed at the given upstream ports."""
     procs = []
 
-    def start(*upstream_ports: int) -> str:
+    def start(*upstream_ports: int, room_ports: list[int] | None = None) -> str:
         port = _free_port()
         # The source static/ stands in for the collected copy (same relative paths).
-        conf = render(ports=list(upstream_ports), listen=port, run_dir=tmp_path, static_dir=ROOT / "static")
+        conf = render(ports=list(upstream_ports), listen=port, run_dir=tmp_path, static_dir=ROOT / "static",
+                      room_ports=room_ports)
         proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log"),
                                  "-g", "daemon off;"], stderr=subprocess.PIPE)
         procs.append(proc)
@@ -166,13 +167,29 @@ def test_the_bench_runs_the_production_files_with_only_addresses_and_paths_chang
     site = (tmp_path / "bphc.conf").read_text().splitlines()
     production = (ROOT / "deploy/nginx/bphc.conf").read_text().splitlines()
     changed = [line for line in site if line not in production]
+    # The app servers, then the waiting room's pool, which without a pool of its own is them.
     assert [line.strip() for line in changed if "server 127.0.0.1" in line] == [
-        f"server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in (8001, 8002, 8003)]
+        f"server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in (8001, 8002, 8003) * 2]
     assert all("server 127.0.0.1" in line or "listen 127.0.0.1:8000" in line or str(ROOT) in line
                for line in changed)
-    directives = [line.split("#")[0].strip() for line in site]
+    # Both locations proxy with the same settings, from the one file they include.
+    assert site.count(f"        include {ROOT}/deploy/nginx/proxy.conf;") == 2
+    directives = [line.split("#")[0].strip() for line in (ROOT / "deploy/nginx/proxy.conf").read_text().splitlines()]
     assert "proxy_next_upstream error timeout;" in directives
     assert not any("non_idempotent" in d for d in directives), "a POST that reached an app is never retried"
     check = subprocess.run([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
                             "-e", str(tmp_path / "error.log"), "-t", "-q"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def test_the_waiting_room_goes_to_its_own_pool_and_the_rest_to_the_app_servers(balancer):
+    app, room = _start_app(drop=False), _start_app(drop=False)
+    url = balancer(app.server_port, room_ports=[room.server_port])
+    for path in ("/room/7/?next=/gzf/projects/3/", "/gzf/projects/3/", "/room/7/", "/gzf/plans/"):
+        assert _get(url + path).status == 200
+    assert [path for _, path, _ in room.seen] == ["/room/7/?next=/gzf/projects/3/", "/room/7/"]
+    assert [path for _, path, _ in app.seen] == ["/gzf/projects/3/", "/gzf/plans/"]
+    # The pool gets the family's address the same way (TRUSTED_PROXY_COUNT=1).
+    assert {xff for _, _, xff in room.seen} == {"127.0.0.1"}
+    app.shutdown()
+    room.shutdown()
