@@ -1,7 +1,8 @@
-"""The waiting page (the session and the store; no plan, place or registration query), the SMS choice, the rules.
+"""The waiting page (the session and the store, no database query), the SMS choice, the rules.
 
-The account id comes from the session itself; the only database read on the waiting page is
-the account row that every signed-in request loads (accounts.middleware.StaffIdleTimeout).
+The account id comes from the session itself, and the header is drawn from it too
+(`_SignedIn`), in the mode of the browser's cookie: thousands of families reload this page
+at opening, and none of them needs its account row read for it.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bphc.http import login_url_with_next
+from bphc.modes import cookie_mode
 
 from . import passes, store
 
@@ -27,6 +29,14 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     response = render(request, "admission/unavailable.html", {"message": UNAVAILABLE}, status=503)
     response["Retry-After"] = response["Refresh"] = str(REFRESH_SECONDS * 2)
     return response
+
+
+class _SignedIn:
+    """The header's account, from the session alone: 我 / 个人中心, no name or phone."""
+
+    is_authenticated = True
+    name = ""
+    masked_phone = "已登录"
 
 
 def _session_user_id(request: HttpRequest) -> int | None:
@@ -56,10 +66,12 @@ def waiting(request: HttpRequest, plan_id: int) -> HttpResponse:
     except store.StoreDown:
         return unavailable(request)
     next_path, auto = _next_path(request), request.GET.get("auto") != "off"
+    request.elder_mode = cookie_mode(request)
     if next_path and not config.active(store.now()):
         return redirect(next_path)  # the room was switched off or the plan closed: nothing to wait for
     refresh = _refresh_seconds(status, config, store.now())
     context = {"config": config, "status": status, "next": next_path, "refresh": refresh, "auto": auto,
+               "user": _SignedIn(),
                "opens_at": dt.datetime.fromtimestamp(config.opens, tz=dt.UTC), "closed": store.now() >= config.closes,
                "here": _waiting_url(plan_id, next_path), "here_still": _waiting_url(plan_id, next_path, auto="off")}
     if until is None:

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -33,3 +34,15 @@ def login_url_with_next(path: str) -> str:
     from django.urls import reverse
 
     return reverse("accounts:login") + "?" + urlencode({"next": path})
+
+
+def loaded_user(request: HttpRequest):
+    """The account if this request has already loaded it (a page's header, a login), else None.
+
+    For what only needs the account when it is at hand anyway: asking `request.user` would
+    load it, one query, on a page that otherwise reads none (the waiting page).
+    """
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        user = request.__dict__.get("_cached_user")  # django.contrib.auth.middleware.get_user's cache
+    return user

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
@@ -33,7 +34,8 @@ class NoStoreWhenSignedIn:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Signed in by the session itself: asking request.user would load the account.
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY in session:
             add_never_cache_headers(response)
         return response

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from .http import safe_next
+from .http import loaded_user, safe_next
 
 COOKIE = "bphc_mode"
 ELDER, STANDARD = "elder", "standard"
@@ -49,12 +49,21 @@ class ModeMiddleware:
         # Lazy: the user is loaded only when a page draws <html>, not for the SMS JSON.
         request.elder_mode = _LazyMode(request)
         response = self.get_response(request)
-        # After the view, so a login in this request counts: the account's choice wins.
-        choice = _account_choice(request)
+        # After the view, so a login in this request counts: the account's choice wins. Only
+        # where the page loaded the account anyway (its header, a login): the waiting page,
+        # which reads no account, draws from the cookie a page before it set.
+        user = loaded_user(request)
+        choice = user.elder_mode if user is not None and user.is_authenticated else None
         cookie = request.COOKIES.get(COOKIE)
         if choice is not None and cookie != (ELDER if choice else STANDARD) and COOKIE not in response.cookies:
             _set_cookie(response, choice)
         return response
+
+
+def cookie_mode(request: HttpRequest) -> bool:
+    """The mode this browser was last drawn in, for a page that loads no account (the waiting
+    page): the middleware keeps the cookie in step with the account on every page that does."""
+    return request.COOKIES.get(COOKIE) == ELDER
 
 
 class _LazyMode:
@@ -65,7 +74,7 @@ class _LazyMode:
         choice = _account_choice(self.request)
         if choice is not None:
             return choice
-        return self.request.COOKIES.get(COOKIE) == ELDER
+        return cookie_mode(self.request)
 
 
 @require_POST

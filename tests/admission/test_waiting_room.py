@@ -103,9 +103,22 @@ class TestOnePlacePerFamily:
         clients[2].get(f"/room/{room_project.plan_id}/")  # the session is in the cache from here on
         with CaptureQueriesContext(connection) as queries:
             response = clients[2].get(f"/room/{room_project.plan_id}/")
-        assert response.status_code == 200 and "您前面还有" in response.content.decode()
-        # Only the account row every signed-in request loads (the staff idle check); no session query.
-        assert [q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries] == ['"accounts_user"']
+        page = response.content.decode()
+        assert response.status_code == 200 and "您前面还有" in page
+        # Nothing but the session (from the cache) and the store: not even the account row.
+        assert [q["sql"] for q in queries.captured_queries] == []
+        # The header still says the family is signed in, and the page is never cached.
+        assert "个人中心" in page and "登录</a>" not in page
+        assert "no-store" in response["Cache-Control"]
+
+    def test_the_waiting_page_keeps_the_elder_mode_the_family_chose(self, make_user, room_project):
+        clients = _fill(make_user, room_project, 3)
+        family = clients[2]
+        standard = family.get(f"/room/{room_project.plan_id}/").content.decode()
+        family.post("/mode/", {"mode": "elder", "next": "/"})
+        assert _user_of(family).elder_mode is True
+        elder = family.get(f"/room/{room_project.plan_id}/").content.decode()
+        assert '<html lang="zh-Hans" class="elder">' in elder and 'class="elder"' not in standard
 
 
 def _user_of(client: Client):
