@@ -17,6 +17,7 @@ from bphc.http import client_ip, safe_next
 from bphc.masking import mask_phone
 
 from .audit import audit_record
+from .backends import SIGN_IN_BACKEND
 from .forms import (
     CodeLoginForm,
     NewPhoneForm,
@@ -67,7 +68,7 @@ def register(request: HttpRequest) -> HttpResponse:
         user = User.objects.create_user(
             data["phone"], data["password"], name=data["name"], id_number=data["id_number"] or None
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=SIGN_IN_BACKEND)
         messages.success(request, "注册成功，欢迎使用公租房登记。")
         return redirect(safe_next(request, reverse("accounts:center")))
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
@@ -108,7 +109,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     password_form = PasswordLoginForm(data if tab == "password" else None, request=request)
     form = code_form if tab == "code" else password_form
     if request.method == "POST" and form.is_valid():
-        login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, form.user, backend=SIGN_IN_BACKEND)
         return redirect(next_url)
     context.update(code_form=code_form, password_form=password_form)
     return render(request, "accounts/login.html", context, status=400 if form.errors else 200)
@@ -189,7 +190,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         form = StaffCodeForm(request.POST, user=pending)
         if form.is_valid():
             request.session.pop(STAFF_PENDING, None)
-            login(request, pending, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, pending, backend=SIGN_IN_BACKEND)
             mark_second_factor(request)
             _audit_staff_sign_in(request, "工作人员登录", pending.phone, pending)
             return redirect(next_url)

@@ -193,19 +193,19 @@ class TestQueries:
     def test_a_warm_detail_page_reads_the_taken_units_not_the_catalogue(self, family_client, realtime_project,
                                                                          django_assert_max_num_queries):
         family_client.get(detail(realtime_project) + "?building=2")
-        # user, filing; project and plan; the taken units; the family's registration in the plan
-        with django_assert_max_num_queries(5):
+        # the user with its filing; project and plan; the taken units; the family's registration in the plan
+        with django_assert_max_num_queries(4):
             assert family_client.get(detail(realtime_project) + "?building=2").status_code == 200
 
     def test_a_warm_plan_list_reads_only_the_plans(self, family_client, realtime_project,
                                                    django_assert_max_num_queries):
         family_client.get("/gzf/plans/")
-        with django_assert_max_num_queries(3):  # user, filing (for the gate's words); the plans
+        with django_assert_max_num_queries(2):  # the user with its filing (for the gate's words); the plans
             assert family_client.get("/gzf/plans/").status_code == 200
 
     def test_a_warm_project_list_counts_only_the_taken_units(self, family_client, realtime_project,
                                                               django_assert_max_num_queries):
         family_client.get(listing(realtime_project.plan))
-        # user, filing; plan; taken units per project; the family's registration in the plan
-        with django_assert_max_num_queries(5):
+        # the user with its filing; plan; taken units per project; the family's registration in the plan
+        with django_assert_max_num_queries(4):
             assert family_client.get(listing(realtime_project.plan)).status_code == 200
