@@ -2,14 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts.forms import IdCheckedField, PhoneField, ReasonField
-from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
+from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter
 
 from .models import Filing
 from .services import filing_change_phone, filing_clear_lock, filing_unbind
@@ -58,12 +58,7 @@ def filing_phone_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class FamilyFilter(FamilySearchFilter):
-    def match(self, term: Term) -> Q:
-        return {
-            "id": Q(id_digest=term.value),
-            "phone": Q(phone=term.value) | Q(account__phone=term.value),
-            "filing_no": Q(filing_no=term.value),
-        }[term.kind]
+    filing_path = ""
 
 
 @admin.register(Filing)

@@ -2,12 +2,11 @@
 pages are function views in admin_views.py, wired in here."""
 
 from django.contrib import admin
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.html import format_html
 
-from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter, Term
+from bphc.staff_search import FamilySearchAdmin, FamilySearchFilter
 from notifications.admin import NotificationInline
 
 from . import admin_views as views
@@ -15,12 +14,7 @@ from .models import Registration
 
 
 class FamilyFilter(FamilySearchFilter):
-    def match(self, term: Term) -> Q:
-        return {
-            "id": Q(filing__id_digest=term.value),
-            "phone": Q(filing__phone=term.value) | Q(filing__account__phone=term.value),
-            "filing_no": Q(filing__filing_no=term.value),
-        }[term.kind]
+    filing_path = "filing__"
 
 
 @admin.register(Registration)
