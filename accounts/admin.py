@@ -45,7 +45,8 @@ class UserAdmin(FamilySearchAdmin, BaseUserAdmin):
     ordering = ("-date_joined",)
     readonly_fields = ("date_joined", "last_login", "masked_id_display")
     fieldsets = (
-        (None, {"fields": ("phone", "password")}),
+        (None, {"fields": ("phone", "password"),
+                "description": "修改手机号请用本页右上角的“现场修改手机号”：核对新手机号，并留审计记录。"}),
         ("个人信息", {"fields": ("name", "masked_id_display")}),
         ("权限", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
@@ -72,7 +73,10 @@ class UserAdmin(FamilySearchAdmin, BaseUserAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
-        return (*super().get_readonly_fields(request, obj), "masked_phone_display")
+        # An account's phone changes only through user_change_phone (现场修改手机号): its
+        # check of the new phone, its audit row and its notice to the old one.
+        phone = ("phone",) if obj is not None else ()
+        return (*super().get_readonly_fields(request, obj), "masked_phone_display", *phone)
 
     def get_urls(self) -> list:
         return [

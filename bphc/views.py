@@ -4,6 +4,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -24,6 +25,11 @@ def gzf(request: HttpRequest) -> HttpResponse:
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Staff inside the admin are refused in the admin's layout, with the way back to its home."""
+    from django.contrib import admin
+
+    if request.path.startswith(reverse("admin:index")) and getattr(request.user, "is_staff", False):
+        return render(request, "admin/403.html", admin.site.each_context(request), status=403)
     return render(request, "403.html", status=403)
 
 

@@ -99,6 +99,35 @@ def test_the_clerk_proves_the_new_phone_with_a_code_read_out_at_the_counter(make
     assert AuditLog.objects.get(action="现场修改手机号").details["new_phone_check"] == "code"
 
 
+def test_the_clerk_must_say_how_the_new_phone_was_checked(make_user):
+    family = make_user("13922223333")
+    clerk = client_for(staff("13900000101", CLERK))
+    response = clerk.post(f"/admin/accounts/user/{family.pk}/phone/", {
+        "phone": "13766667777", "id_checked": "on", "reason": "原手机丢失"})
+    assert response.status_code == 400 and "请选择新手机号的核对方式" in response.content.decode()
+    family.refresh_from_db()
+    assert family.phone == "13922223333" and not AuditLog.objects.exists()
+
+
+def test_a_new_phone_checked_in_hand_is_recorded_as_such(make_user):
+    family = make_user("13922223333")
+    clerk = client_for(staff("13900000101", CLERK))
+    clerk.post(f"/admin/accounts/user/{family.pk}/phone/", {
+        "phone": "13766667777", "new_phone_check": "in_hand", "id_checked": "on", "reason": "原手机丢失"})
+    assert AuditLog.objects.get(action="现场修改手机号").details["new_phone_check"] == "in_hand"
+
+
+def test_the_current_phone_submitted_as_the_new_one_changes_nothing(make_user):
+    user = make_user("13911112222")
+    client = _signed_in(user)
+    client.post(reverse("accounts:send_code", args=["change_old"]))
+    client.post("/accounts/center/phone/", {"code": last_code(user.phone)})
+    response = client.post("/accounts/center/phone/new/", {"phone": user.phone, "code": last_code(user.phone)})
+    page = response.content.decode()
+    assert response.status_code == 400 and "与原手机号相同" in page and "已绑定其他账号" not in page
+    assert not AuditLog.objects.exists()
+
+
 def test_good_logins_do_not_use_up_the_limits_and_a_lockout_says_how_long(make_user, settings):
     settings.LOGIN_RATE_PER_PHONE = "3/h"
     settings.LOGIN_RATE_PER_IP = "5/h"
@@ -170,6 +199,37 @@ def test_clerks_and_auditors_see_the_phone_masked_and_no_password_reset_link(mak
         page = client_for(staff(phone, role)).get(f"/admin/accounts/user/{family.pk}/change/").content.decode()
         assert "139****3333" in page and "13922223333" not in page
         assert "../password/" not in page and "password/" not in page.split("<form", 1)[-1]
+
+
+def test_a_clerk_who_opens_the_password_page_directly_is_refused_in_the_admins_layout(make_user):
+    family = make_user("13922223333")
+    response = client_for(staff("13900000101", CLERK)).get(f"/admin/accounts/user/{family.pk}/password/")
+    page = response.content.decode()
+    assert response.status_code == 403 and "无权访问" in page
+    assert "返回管理首页" in page and 'href="/admin/"' in page and "返回首页" not in page
+
+
+def test_a_family_refused_elsewhere_still_gets_the_public_page(make_user, rf):
+    from bphc.views import forbidden
+
+    request = rf.get("/gzf/somewhere/")
+    request.user = make_user("13922223333")
+    page = forbidden(request).content.decode()
+    assert "无权访问" in page and "返回首页" in page
+
+
+def test_the_account_page_does_not_change_a_phone_past_the_phone_change_service(make_user):
+    """A superuser's edit of an account would bypass user_change_phone (no audit row, no notice
+    to the old phone, no check of the new one): the phone is read only there, with the way to it."""
+    family = make_user("13922223333")
+    admin_client = client_for(User.objects.create_superuser("13900000109", PASSWORD, name="管理员"))
+    url = f"/admin/accounts/user/{family.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="phone"' not in page and "现场修改手机号" in page
+    admin_client.post(url, {"phone": "13766667777", "name": family.name, "is_active": "on",
+                            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    family.refresh_from_db()
+    assert family.phone == "13922223333"
 
 
 def test_a_login_code_costs_the_same_whether_or_not_the_phone_has_an_account(make_user, settings):
