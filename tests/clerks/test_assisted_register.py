@@ -362,6 +362,16 @@ class TestReceipt:
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF") and "no-store" in response["Cache-Control"]
 
+    def test_a_registration_the_family_made_online_offers_it_too(self, clerk_client, family, quick_project):
+        from registrations.services import registration_create
+
+        registration, _ = registration_create(filing=family.filing, actor=family, project=quick_project,
+                                              unit_type="一居室", acknowledged=True)
+        page = text(clerk_client.get(f"/admin/registrations/registration/{registration.pk}/change/"))
+        assert "打印登记回执" in page and f"/admin/registrations/registration/{registration.pk}/receipt.pdf" in page
+        response = clerk_client.get(f"/admin/registrations/registration/{registration.pk}/receipt.pdf")
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
     def test_a_family_cannot_print_it_from_the_admin(self, family_client, clerk_client, walk_in_no_phone,
                                                      quick_project):
         registration = assisted(clerk_client, walk_in_no_phone, quick_project)

@@ -4,6 +4,8 @@ never doubled, wherever a family, a clerk or an export shows them: `Unit.buildin
 
 import csv
 import re
+import shutil
+import subprocess
 from urllib.parse import quote
 
 import pytest
@@ -72,3 +74,24 @@ def test_a_unit_saved_by_hand_is_stored_like_an_imported_one(project):
     unit.save()
     unit.refresh_from_db()
     assert (unit.building, unit.entrance, unit.label) == ("1", "1", "1号楼1单元101室")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make sysdeps) provides pdftotext")
+def test_the_pdf_receipt_and_the_clerks_pages_read_each_building_once(family, family_client, project, tmp_path):
+    from tests.clerks.conftest import CLERK, PLAN_MANAGER, client_for, staff
+
+    unit = Unit.objects.get(building="东区3号楼")
+    registration, _ = registration_create(filing=family.filing, actor=family, project=project, unit=unit,
+                                          acknowledged=True)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(family_client.get(f"/registrations/print.pdf?ids={registration.pk}").content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "东区3号楼1单元301室" in re.sub(r"\s", "", text) and doubled(text) == []
+
+    clerk = client_for(staff("13900000101", CLERK))
+    for url in ("/admin/registrations/registration/", f"/admin/registrations/registration/{registration.pk}/change/"):
+        page = clerk.get(url).content.decode()
+        assert "东区3号楼1单元301室" in page and doubled(page) == [], url
+    manager = client_for(staff("13900000102", PLAN_MANAGER))
+    page = manager.get(f"/admin/rentals/unit/?project__id__exact={project.pk}").content.decode()
+    assert "东区3号楼" in page and "1号楼" in page and doubled(page) == []
