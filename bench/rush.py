@@ -78,6 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "straight to the next app server in turn")
     p.add_argument("--sms-workers", type=int, default=3,
                    help="notification workers (manage.py db_worker processes); each sends one message at a time")
+    p.add_argument("--worker-share", choices=("idle", "nice"), default="idle",
+                   help="the notification workers' CPU: an idle cgroup, standing for machines of their own "
+                        "(default), or nice 10, as a worker sharing an app server's machine runs")
     p.add_argument("--drain-timeout", type=float, default=180.0,
                    help="seconds to wait after the rush for every notification to be sent")
     args = p.parse_args(argv)
@@ -393,7 +396,7 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
     servers, workers, balancer = [], [], None
     try:
         for i in range(args.sms_workers):
-            workers.append(stack.Worker(env=env, run_dir=run_dir, name=f"worker{i + 1}"))
+            workers.append(stack.Worker(env=env, run_dir=run_dir, name=f"worker{i + 1}", share=args.worker_share))
         for i in range(args.servers):
             servers.append(stack.AppServer(port=stack.free_port(), env=env, run_dir=run_dir, name=f"app{i + 1}"))
         for server in servers:
@@ -438,6 +441,7 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
     result["floor_probes"] = [{k: round(v, 1) for k, v in p.items()} for p in rush.stats.probes]
     result.update(check_database(world, rushing, rush.floor_rows))
     result["sms_latency_ms"] = latency
+    result["worker_share"] = workers[0].share if workers else None  # "nice" where no idle cgroup could be made
     result["notifications"] = check_notifications(world, fake, delivery)
     result["ratios"] = ratios(rush.stats)
     result["cpu_ratios"] = cpu_ratios(result["endpoints"])
@@ -478,7 +482,8 @@ def drain(args, fake: FakeSms, workers: list, env: dict, kill: bool) -> dict:
             killed_at = timezone.now()
             out["killed"] = {"at": killed_at, "sent_before": total - pending.count(), "in_flight": None,
                              "open_at_fake": open_at_fake, "notifications_due": []}
-            workers.append(stack.Worker(env=env, run_dir=args.run_dir, name=f"worker-after-kill{len(workers)}"))
+            workers.append(stack.Worker(env=env, run_dir=args.run_dir, name=f"worker-after-kill{len(workers)}",
+                                        share=args.worker_share))
             recover_at = time.monotonic() + lease + 1
             settle_at = time.monotonic() + 2
         # In flight: what the dead worker had claimed and not marked 已发送 — the only ones that may
@@ -757,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
             kill = args.kill_worker and latency == args.latencies[-1]
             print(f"== {units} units, {families} families, SMS provider {latency:.0f} ms: concurrency "
                   f"{args.concurrency}, {args.servers} app servers × {args.workers} workers behind "
-                  f"{args.balancer}, {args.sms_workers} notification worker(s)"
+                  f"{args.balancer}, {args.sms_workers} notification worker(s) at CPU share {args.worker_share}"
                   f"{' (one SIGKILLed mid-drain)' if kill else ''}", flush=True)
             result = run_size(args, units, families, size_deadline, latency, kill)
             results.append(result)
