@@ -6,6 +6,7 @@ at opening, and none of them needs its account row read for it.
 """
 
 import datetime as dt
+import secrets
 from urllib.parse import urlencode
 
 from django.contrib.auth import SESSION_KEY
@@ -93,7 +94,15 @@ def _refresh_seconds(status: store.Status, config: store.Config, t: float) -> in
     registrations the room lets through.
     """
     if status.rank is None:
-        seconds = (config.opens - t) / 2
+        until = config.opens - t
+        if until > 2 * REFRESH_SECONDS:
+            seconds = until / 2
+        else:
+            # The last refresh before opening lands at a random moment of the first
+            # REFRESH_SECONDS after it: were it a fixed step, the moment a family first looks
+            # after opening (and so sees its turn) would follow when it arrived, and early
+            # arrivals would see their turn in arrival order however the draw placed them.
+            return int(max(0.0, until)) + 1 + secrets.randbelow(REFRESH_SECONDS)
     elif status.paused or status.wait_rate <= 0:
         seconds = REFRESH_LONGEST
     else:

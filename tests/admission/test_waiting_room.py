@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -363,6 +364,21 @@ def test_families_far_back_refresh_less_often(make_user, room_project):
     clients = _fill(make_user, room_project, 30)  # 6 a minute: the last waits ~5 minutes
     assert clients[2].get(f"/room/{room_project.plan_id}/")["Refresh"] == "5"
     assert clients[29].get(f"/room/{room_project.plan_id}/")["Refresh"] == "30"
+
+
+def test_early_arrivals_first_look_after_opening_at_a_random_moment_not_by_arrival():
+    """The family-side half of the pre-opening fairness: when an early family first looks after
+    opening must not follow when it arrived (the draw's order would then be seen in arrival order)."""
+    from admission.views import REFRESH_SECONDS, _refresh_seconds
+
+    opens = 1_000_000.0
+    config = SimpleNamespace(opens=opens)
+    waiting = SimpleNamespace(rank=None)
+    for before in (0.2, 1.0, 3.7, 6.0, 9.9, 10.0):
+        landings = {t + _refresh_seconds(waiting, config, t) for t in [opens - before] * 200}
+        assert all(opens < at <= opens + REFRESH_SECONDS + 1 for at in landings), (before, landings)
+        assert len(landings) >= 3, (before, landings)
+    assert opens - 60 + _refresh_seconds(waiting, config, opens - 60) == opens - 30  # far off: halfway
 
 
 @pytest.mark.django_db
