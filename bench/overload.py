@@ -11,6 +11,7 @@ twice: without the room and with it (admitting `--rate-share` of the measured ca
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import sys
@@ -33,7 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--families", type=int, default=600, help="families that arrive in each run")
     p.add_argument("--units", type=int, default=720, help="real-time units (the calibration's come on top)")
     p.add_argument("--overload", type=float, default=5.0, help="arrival rate as a multiple of measured capacity")
-    p.add_argument("--pre-share", type=float, default=0.3, help="share of families arriving before opening")
+    p.add_argument("--pre-share", type=float, default=0.5,
+                   help="share of families arriving before opening (half: 300 of 600, so that a fair "
+                        "draw's ρ spreads ±0.058)")
     p.add_argument("--rate-share", type=float, default=0.6, help="room admission rate / measured capacity")
     p.add_argument("--calibrate", type=int, default=80, help="families of the capacity measurement")
     p.add_argument("--calibrate-concurrency", type=int, default=8)
@@ -419,6 +422,10 @@ def table(results: dict) -> str:
     row("ρ post-opening arrival/place (server)", lambda r: r["fairness"].get("post_opening_arrival_vs_place", "—"))
     row("ρ pre-opening arrival/place (server)", lambda r: r["fairness"].get("pre_opening_arrival_vs_place", "—"))
     row("pre-opening by the server's clock", lambda r: r["fairness"].get("pre_opening_by_server_clock", "—"))
+    # A fair draw of n is not ρ = 0 but ρ spread about 0 with this standard deviation: a |ρ|
+    # of 0.1 among 180 families is 1.3 of them (one run in five of a perfect draw is past it).
+    row("ρ of a fair draw of n, 1 s.d.", lambda r: round(1 / math.sqrt(r["pre_opening"] - 1), 4)
+        if r["pre_opening"] > 1 else "—")
     row("run wall s", lambda r: r["wall"])
     return "\n".join(lines)
 
