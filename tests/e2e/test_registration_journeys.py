@@ -360,3 +360,32 @@ def test_the_help_page_gives_the_hotline_places_and_questions(page: Page, settin
     expect(page.get_by_text("工作日 9:00–17:00")).to_be_visible()
     expect(page.get_by_role("heading", name="备案家庭如何重设手机号？")).to_be_visible()
     visit_check(page)
+
+
+def test_buildings_written_the_natural_way_read_once_in_the_browser(page: Page, family, sign_in, db, request):
+    # Issue 14 item 18: 楼号 and 单元 as operators' sheets write them, as a family sees them.
+    from decimal import Decimal
+
+    from tests.e2e.conftest import ARTIFACTS
+
+    doubled = re.compile(r"号楼号楼|栋号楼|座号楼|单元单元|楼号楼")
+    project = make_project(make_plan("SS-LH-01", Plan.Mode.REALTIME), "XM-LH-01", ("一居室",))
+    for i, building in enumerate(("1号楼", "2栋", "东区3号楼", "A座"), start=1):
+        Unit(project=project, building=building, entrance="1单元", floor=1, room=f"{i}01", unit_type="一居室",
+             area=Decimal("42.5"), rent=Decimal("1650"), orientation="南").save()
+    sign_in(family)
+    page.goto(f"/gzf/projects/{project.pk}/")
+    tabs = page.get_by_role("navigation", name="楼号")
+    for label in ("1号楼", "2号楼", "东区3号楼", "A座"):
+        expect(tabs.get_by_role("link", name=re.compile(f"^{label} "))).to_be_visible()
+    tabs.get_by_role("link", name=re.compile("^东区3号楼 ")).click()
+    expect(page.get_by_role("heading", name="东区3号楼", exact=True)).to_be_visible()
+    expect(page.get_by_role("table").last).to_contain_text("1单元")
+    assert doubled.findall(page.inner_text("body")) == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = re.sub(r"[^\w-]+", "-", request.node.name.removeprefix("test_")).strip("-")
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    page.get_by_role("table").last.get_by_role("link", name=re.compile("登记")).first.click()
+    expect(page.get_by_text("东区3号楼1单元301室").first).to_be_visible()
+    assert doubled.findall(page.inner_text("body")) == []
+    visit_check(page)
