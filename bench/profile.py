@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import world as world_mod
 
+    if not stack.static_is_fresh():  # the hashed names the pages link to, as in production
+        call_command("collectstatic", interactive=False, verbosity=0)
     stack.recreate_database(args.database_url)
     try:
         call_command("migrate", verbosity=0, interactive=False)
