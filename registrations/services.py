@@ -40,9 +40,18 @@ def _same_target(registration: Registration, project: Project, unit_type: str | 
     return registration.project_id == project.pk and registration.unit_type == unit_type
 
 
+# What blocking_registration's callers read of the registration it finds.
+DECIDING_FIELDS = ("filing_id", "project_id", "unit_id", "unit_type", "number")
+
+
 def blocking_registration(*, filing: Filing, plan_id: int) -> Registration | None:
-    """The active registration that blocks `filing` in the plan: its own first, else the applicant's."""
-    rows = list(Registration.objects.active_in_plan(filing, plan_id).select_related("project", "unit"))
+    """The active registration that blocks `filing` in the plan: its own first, else the applicant's.
+
+    Only the columns that decide (whose it is, and for what): nearly every ask finds nothing
+    (a family before it registers), and a join's columns cost the worker more to compile than
+    the database to answer. Whatever else is read of the one found is loaded when asked for.
+    """
+    rows = list(Registration.objects.active_in_plan(filing, plan_id).only(*DECIDING_FIELDS))
     return next((r for r in rows if r.filing_id == filing.pk), rows[0] if rows else None)
 
 

@@ -60,15 +60,23 @@ def _nothing_ticked(request: HttpRequest, action: str) -> HttpResponse:
     return redirect("registrations:records")
 
 
-def _target(request: HttpRequest, project: Project) -> tuple[str | None, Unit | None]:
+def _target(request: HttpRequest, project_id: int) -> tuple[Project, str | None, Unit | None]:
+    """The project (its plan published), the unit type asked for, and a real-time plan's unit.
+
+    A unit named is read with its project and plan, one query for the rush's register page
+    and POST; a quick plan's project (which has no units) is read on its own.
+    """
     data = request.POST if request.method == "POST" else request.GET
-    unit = None
+    unit_type, unit_id = (data.get("unit_type") or None), data.get("unit", "")
+    if unit_id.isascii() and unit_id.isdigit() and len(unit_id) <= 15:
+        unit = (Unit.objects.select_related("project__plan")
+                .filter(pk=int(unit_id), project_id=project_id, project__plan__is_published=True).first())
+        if unit is not None and unit.project.plan.is_realtime:
+            return unit.project, unit_type, unit
+    project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
     if project.plan.is_realtime:
-        unit_id = data.get("unit", "")
-        if not (unit_id.isascii() and unit_id.isdigit() and len(unit_id) <= 15):
-            raise Http404
-        unit = get_object_or_404(Unit, pk=int(unit_id), project=project)
-    return (data.get("unit_type") or None), unit
+        raise Http404  # no unit named, or none of this project's
+    return project, unit_type, None
 
 
 def register(request: HttpRequest, project_id: int) -> HttpResponse:
@@ -76,8 +84,7 @@ def register(request: HttpRequest, project_id: int) -> HttpResponse:
     if (refusal := gate(request)) is not None:
         return refusal
     filing = family_filing(request)
-    project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
-    unit_type, unit = _target(request, project)
+    project, unit_type, unit = _target(request, project_id)
     offered = catalogue.offered_unit_types(project)
     choosable = eligibility.choosable_unit_types(filing, offered)
     if not project.plan.is_realtime and unit_type is None and len(choosable) == 1:

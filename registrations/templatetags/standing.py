@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bphc.gating import family_filing
 from registrations import eligibility
+from registrations.models import Registration
 from registrations.services import blocking_registration, refusal_flags
 
 register = template.Library()
@@ -24,7 +25,9 @@ def family_standing(context, plan, unit_types, project=None) -> dict | None:
         return None
     existing = blocking_registration(filing=filing, plan_id=plan.pk)
     if existing is not None and existing.filing_id == filing.pk:
-        return {"registration": existing, "reasons": []}
+        # The tag says where and what: the project's name and the unit's label, in one read.
+        own = Registration.objects.select_related("project", "unit").get(pk=existing.pk)
+        return {"registration": own, "reasons": []}
     reasons = eligibility.refusals(
         filing=filing, plan=plan, project=project, unit_type=None, unit=None, now=timezone.now(),
         offered_unit_types=set(unit_types), **refusal_flags(filing=filing, existing=existing),
