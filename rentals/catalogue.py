@@ -21,8 +21,10 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
-from .models import Offer, Plan, Project, Unit, new_catalogue_token
+from .models import Offer, Plan, Project, Unit, building_label, new_catalogue_token
 
 TIMEOUT = 60 * 60
 
@@ -52,18 +54,31 @@ def project_names(plans: list[Plan]) -> dict[int, list[Project]]:
 
 
 def plan_projects(plan: Plan) -> list[Project]:
-    """The plan's projects, their offers prefetched, with `total_units` and `free_units` now."""
+    """The plan's projects, their offers prefetched, with `total_units` and `free_units` now.
+
+    Each has its card on the project list drawn (`drawn_card`, rentals/_project_card.html),
+    blank where the free units and the filter's query go: fill it with `project_card`.
+    """
     key = _key(plan, "projects")
     rows = cache.get(key)
     if rows is None:
         # The counts are read with the projects; the cached `free_units` is replaced on every hit.
         rows = list(plan.projects.with_unit_counts().prefetch_related("offers"))
+        for project in rows:
+            project.drawn_card = _draw("rentals/_project_card.html", {"p": project, "plan": plan},
+                                       blanks=("free", "query_suffix"))
         cache.set(key, rows, TIMEOUT)
     elif plan.is_realtime:  # a quick plan has no units
         taken = _taken_per_project(rows)
         for project in rows:
             project.free_units = project.total_units - taken.get(project.pk, 0)
     return rows
+
+
+def project_card(project: Project, query: str) -> SafeString:
+    """The project's card as the list shows it now: its free units, its link keeping the filter."""
+    return fill(project.drawn_card, free=getattr(project, "free_units", ""),
+                query_suffix=f"?{query}" if query else "")
 
 
 def _taken_per_project(projects: list[Project]) -> dict[int, int]:
@@ -84,9 +99,27 @@ def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]
         return entry, taken_units(project) if project.plan.is_realtime else []
     rows = list(project.units.order_by().values_list("pk", "building", "unit_type", "taken")) \
         if project.plan.is_realtime else []
-    entry = {"offers": list(project.offers.all()), "totals": dict(Counter((b, t) for _, b, t, _ in rows))}
+    totals = Counter((b, t) for _, b, t, _ in rows)
+    entry = {"offers": list(project.offers.all()), "totals": dict(totals), "tabs": _building_tabs(totals)}
     cache.set(key, entry, TIMEOUT)
     return entry, [(pk, b, t) for pk, b, t, taken in rows if taken]
+
+
+def _building_tabs(totals: Counter) -> list[tuple[str, int, str]]:
+    """(building, its units, its tab drawn) in the order people count; the tab is blank where
+    its free units, `aria-current` and the filter's query go (`building_tab`)."""
+    per_building = Counter()
+    for (building, _), n in totals.items():
+        per_building[building] += n
+    return [(name, n, _draw("rentals/_building_tab.html", {"name": name, "label": building_label(name), "total": n},
+                            blanks=("free", "current", "keep")))
+            for name, n in sorted(per_building.items(), key=lambda item: natural_key(item[0]))]
+
+
+def building_tab(drawn: str, *, free: int, current: bool, keep_query: str) -> SafeString:
+    """A building's tab as the detail page shows it now."""
+    return fill(drawn, free=free, current=mark_safe(' aria-current="page"') if current else "",
+                keep=format_html("&amp;{}", keep_query) if keep_query else "")
 
 
 def offered_unit_types(project: Project) -> set[str]:
@@ -121,6 +154,24 @@ def building_rows(project: Project, building: str, *, plan_open: bool) -> list[t
 def _as(unit: Unit, *, taken: bool) -> Unit:
     unit.taken = taken
     return unit
+
+
+def _draw(template_name: str, context: dict, *, blanks: tuple[str, ...]) -> str:
+    """The template drawn with a marker for each of `blanks`, which `fill` replaces."""
+    return get_template(template_name).render({**context, **{name: _blank(name) for name in blanks}})
+
+
+def fill(drawn: str, **values) -> SafeString:
+    """A drawn fragment with its blanks filled in, each value escaped as the template would."""
+    for name, value in values.items():
+        drawn = drawn.replace(_blank(name), conditional_escape(value))
+    return mark_safe(drawn)  # noqa: S308 - drawn by the template engine, the values escaped above
+
+
+def _blank(name: str) -> str:
+    # Private-use characters around a name and a fixed nonce: the template engine leaves them
+    # alone, and a project or building name would have to spell the whole marker to meet one.
+    return f"\ue000{name}:b7c41e\ue000"
 
 
 def natural_key(text: str) -> tuple:

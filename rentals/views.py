@@ -9,7 +9,6 @@ from django.views.decorators.http import require_safe
 from bphc.gating import gate, gate_message
 
 from . import catalogue
-from .catalogue import natural_key
 from .forms import ProjectFilterForm, UnitFilterForm
 from .models import Plan, Project, building_label
 
@@ -40,8 +39,10 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
                              unit_types=[o.unit_type for p in rows for o in p.offers.all()])
     chosen = form.chosen()
     shown = [p for p in rows if _matches(p, **chosen)]
-    context = {"plan": plan, "projects": shown, "total": len(rows), "form": form,
-               "query": urlencode(chosen), "unit_types": {o.unit_type for p in rows for o in p.offers.all()}}
+    query = urlencode(chosen)
+    context = {"plan": plan, "projects": shown, "cards": [catalogue.project_card(p, query) for p in shown],
+               "total": len(rows), "form": form, "query": query,
+               "unit_types": {o.unit_type for p in rows for o in p.offers.all()}}
     return render(request, "rentals/projects.html", context, status=400 if form.errors else 200)
 
 
@@ -58,35 +59,34 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
-        context.update(_units_context(request, project, offers, entry["totals"], taken))
+        context.update(_units_context(request, project, offers, entry, taken))
         status = 400 if context["form"].errors else 200
     return render(request, "rentals/project.html", context, status=status)
 
 
-def _units_context(request: HttpRequest, project: Project, offers: list, totals: dict, taken: list) -> dict:
+def _units_context(request: HttpRequest, project: Project, offers: list, entry: dict, taken: list) -> dict:
     """The building tabs with their counts, and the chosen building's rows, each free or taken as it is now."""
-    buildings: dict[str, dict] = {}
-    for (name, _), n in sorted(totals.items(), key=lambda item: natural_key(item[0][0])):
-        tab = buildings.setdefault(name, {"name": name, "label": building_label(name), "total": 0, "free": 0})
-        tab["total"] += n
-        tab["free"] += n
+    totals = entry["totals"]
+    free = {name: n for name, n, _ in entry["tabs"]}
     for _, name, _ in taken:
-        if name in buildings:  # else a unit added since the catalogue was read
-            buildings[name]["free"] -= 1
+        if name in free:  # else a unit added since the catalogue was read
+            free[name] -= 1
     taken_types = Counter(unit_type for _, _, unit_type in taken)
     for offer in offers:
         offer.free = sum(n for (_, t), n in totals.items() if t == offer.unit_type) - taken_types[offer.unit_type]
-    form = UnitFilterForm(request.GET or None, unit_types=[o.unit_type for o in offers], buildings=list(buildings))
+    form = UnitFilterForm(request.GET or None, unit_types=[o.unit_type for o in offers], buildings=list(free))
     chosen = form.chosen()
-    building = chosen.pop("building", None) or next(iter(buildings), None)
+    building = chosen.pop("building", None) or next(iter(free), None)
     unit_type, free_only = chosen.get("unit_type"), chosen.get("free")
     taken_ids = {pk for pk, _, _ in taken}
     rows = catalogue.building_rows(project, building, plan_open=project.plan.is_open()) if building else []
     unit_rows = [taken_row if pk in taken_ids else free_row for pk, row_type, free_row, taken_row in rows
                  if (not unit_type or row_type == unit_type) and not (free_only and pk in taken_ids)]
-    keep = {k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v}
-    return {"form": form, "buildings": list(buildings.values()), "building": building,
-            "building_label": building_label(building or ""), "unit_rows": unit_rows, "keep_query": urlencode(keep)}
+    keep_query = urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v})
+    tabs = [catalogue.building_tab(drawn, free=free[name], current=name == building, keep_query=keep_query)
+            for name, _, drawn in entry["tabs"]]
+    return {"form": form, "buildings": list(free), "tabs": tabs, "building": building,
+            "building_label": building_label(building or ""), "unit_rows": unit_rows}
 
 
 def _matches(project: Project, district: str = "", unit_type: str = "") -> bool:

@@ -93,7 +93,10 @@ class TestClaimsAndCancels:
         """Any server, whatever its cache holds: the same bytes after claims and a cancel."""
         theirs = other_client(other_family)
         paths = [detail(realtime_project), detail(realtime_project) + "?building=10",
-                 detail(realtime_project) + "?building=1&free=on", listing(realtime_project.plan)]
+                 detail(realtime_project) + "?building=1&free=on", listing(realtime_project.plan),
+                 # the cards' and the tabs' links keep a filter: filled in per request
+                 detail(realtime_project) + "?building=10&free=on&district=丰台区",
+                 listing(realtime_project.plan) + "?district=丰台区&unit_type=一居室"]
         for path in paths:
             page(theirs, path)  # drawn before the claims
         units = list(realtime_project.units.filter(taken=False).order_by("pk")[:3])

@@ -84,6 +84,12 @@ class TestARealTimeProject:
         page = family_client.get(url(realtime_project), {"building": "10"}).content.decode()
         assert "10号楼</span>1单元 101室" in page and ">1号楼</span>" not in page
 
+    def test_the_tabs_mark_the_building_shown_and_keep_the_filter(self, family_client, realtime_project):
+        page = family_client.get(url(realtime_project), {"building": "10", "free": "on"}).content.decode()
+        assert '<a href="?building=10&amp;free=on#units-title" aria-current="page">10号楼 <small>' in page
+        assert '<a href="?building=1&amp;free=on#units-title">1号楼 <small>可选3/4</small></a>' in page
+        assert page.count('aria-current="page"') == 1
+
     def test_each_unit_shows_its_place_type_area_rent_and_orientation(self, family_client, realtime_project):
         page = family_client.get(url(realtime_project)).content.decode()
         assert re.search(r"1号楼</span>1单元 102室<small>1层 · 朝南</small></th>\s*"
