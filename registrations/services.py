@@ -40,18 +40,9 @@ def _same_target(registration: Registration, project: Project, unit_type: str | 
     return registration.project_id == project.pk and registration.unit_type == unit_type
 
 
-# What blocking_registration's callers read of the registration it finds.
-DECIDING_FIELDS = ("filing_id", "project_id", "unit_id", "unit_type", "number")
-
-
 def blocking_registration(*, filing: Filing, plan_id: int) -> Registration | None:
-    """The active registration that blocks `filing` in the plan: its own first, else the applicant's.
-
-    Only the columns that decide (whose it is, and for what): nearly every ask finds nothing
-    (a family before it registers), and a join's columns cost the worker more to compile than
-    the database to answer. Whatever else is read of the one found is loaded when asked for.
-    """
-    rows = list(Registration.objects.active_in_plan(filing, plan_id).only(*DECIDING_FIELDS))
+    """The active registration that blocks `filing` in the plan: its own first, else the applicant's."""
+    rows = Registration.objects.active_in_plan(filing, plan_id)
     return next((r for r in rows if r.filing_id == filing.pk), rows[0] if rows else None)
 
 
@@ -131,8 +122,7 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
         # The claim itself is the check that counts: `unit.taken` may be older than this
         # transaction (the caller read it), but only one UPDATE finds the unit free.
         unit_type = unit.unit_type
-        claimed = Unit.objects.filter(pk=unit.pk, taken=False).update(taken=True)
-        if claimed != 1:
+        if not unit.claim():
             mine = blocking_registration(filing=filing, plan_id=project.plan_id)
             if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
                 return mine, False
@@ -146,8 +136,7 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
     )
     # The readable number reuses the primary key, so no per-plan counter row becomes
     # the hot spot of an opening rush.
-    registration.number = f"{plan.code}-{registration.pk:06d}"
-    Registration.objects.filter(pk=registration.pk).update(number=registration.number)
+    registration.number_from_pk()
     if clerk is not None:
         audit_record(
             actor=clerk, action="现场协助登记", target=registration, reason=consent,

@@ -16,7 +16,6 @@ import re
 from collections import Counter
 
 from django.core.cache import cache
-from django.db.models import Count
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.template.loader import get_template
@@ -69,7 +68,7 @@ def plan_projects(plan: Plan) -> list[Project]:
                                        blanks=("free", "query_suffix"))
         cache.set(key, rows, TIMEOUT)
     elif plan.is_realtime:  # a quick plan has no units
-        taken = _taken_per_project(rows)
+        taken = Unit.taken_counts([p.pk for p in rows])  # an index scan of the taken ones only
         for project in rows:
             project.free_units = project.total_units - taken.get(project.pk, 0)
     return rows
@@ -81,10 +80,6 @@ def project_card(project: Project, query: str) -> SafeString:
                 query_suffix=f"?{query}" if query else "")
 
 
-def _taken_per_project(projects: list[Project]) -> dict[int, int]:
-    """How many units of each project are taken now (an index scan of the taken ones only)."""
-    rows = Unit.objects.filter(project__in=[p.pk for p in projects], taken=True).order_by().values("project")
-    return dict(rows.annotate(n=Count("pk")).values_list("project", "n"))
 
 
 def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]]]:
@@ -96,7 +91,7 @@ def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]
     key = _key(project.plan, "project", project.pk)
     entry = cache.get(key)
     if entry is not None:
-        return entry, taken_units(project) if project.plan.is_realtime else []
+        return entry, Unit.taken_in(project.pk) if project.plan.is_realtime else []
     rows = list(project.units.order_by().values_list("pk", "building", "unit_type", "taken")) \
         if project.plan.is_realtime else []
     totals = Counter((b, t) for _, b, t, _ in rows)
@@ -130,9 +125,6 @@ def offered_unit_types(project: Project) -> set[str]:
     return {offer.unit_type for offer in entry["offers"]}
 
 
-def taken_units(project: Project) -> list[tuple[int, str, str]]:
-    """(id, building, unit_type) of every unit of the project taken now."""
-    return list(project.units.filter(taken=True).order_by().values_list("pk", "building", "unit_type"))
 
 
 def building_rows(project: Project, building: str, *, plan_open: bool) -> list[tuple[int, str, str, str]]:
