@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from bphc.gating import gate, gate_message
@@ -85,8 +86,15 @@ def _units_context(request: HttpRequest, project: Project, offers: list, entry: 
     keep_query = urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v})
     tabs = [catalogue.building_tab(drawn, free=free[name], current=name == building, keep_query=keep_query)
             for name, _, drawn in entry["tabs"]]
-    return {"form": form, "buildings": list(free), "tabs": tabs, "building": building,
-            "building_label": building_label(building or ""), "unit_rows": unit_rows}
+    return {"form": form, "buildings": list(free), "tab_strip": _as_loop(tabs, "\n      ", "\n    "),
+            "building": building, "building_label": building_label(building or ""),
+            "unit_rows": unit_rows, "unit_table": _as_loop(unit_rows, "\n        ", "\n        ")}
+
+
+def _as_loop(fragments: list[str], before: str, after: str) -> SafeString:
+    """Drawn fragments laid out as a template loop around them did (`before` and `after` are
+    the loop body's text on either side): one join instead of a loop's step per fragment."""
+    return mark_safe("".join(f"{before}{fragment}{after}" for fragment in fragments))  # noqa: S308 - drawn, escaped
 
 
 def _matches(project: Project, district: str = "", unit_type: str = "") -> bool:
