@@ -69,12 +69,11 @@ def _target(request: HttpRequest, project_id: int) -> tuple[Project, str | None,
     data = request.POST if request.method == "POST" else request.GET
     unit_type, unit_id = (data.get("unit_type") or None), data.get("unit", "")
     if unit_id.isascii() and unit_id.isdigit() and len(unit_id) <= 15:
-        unit = (Unit.objects.select_related("project__plan")
-                .filter(pk=int(unit_id), project_id=project_id, project__plan__is_published=True).first())
+        unit = Unit.published_with_project(int(unit_id), project_id)
         if unit is not None and unit.project.plan.is_realtime:
             return unit.project, unit_type, unit
-    project = get_object_or_404(Project.objects.select_related("plan"), pk=project_id, plan__is_published=True)
-    if project.plan.is_realtime:
+    project = Project.published_with_plan(project_id)
+    if project is None or project.plan.is_realtime:
         raise Http404  # no unit named, or none of this project's
     return project, unit_type, None
 

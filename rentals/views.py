@@ -1,8 +1,8 @@
 from collections import Counter
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
@@ -32,7 +32,8 @@ def plans(request: HttpRequest) -> HttpResponse:
 @require_safe
 def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
     """项目列表 of one plan, filtered by 区域 and 户型; verified families only."""
-    plan = get_object_or_404(Plan.objects.published(), pk=plan_id)
+    if (plan := Plan.published_one(plan_id)) is None:
+        raise Http404
     if (refusal := gate(request)) is not None:
         return refusal
     rows = catalogue.plan_projects(plan)  # the same for every family, the taken units counted afresh
@@ -50,7 +51,8 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_safe
 def project(request: HttpRequest, project_id: int) -> HttpResponse:
     """详情页: the project, its 套型 and, for a real-time plan, its units one building at a time."""
-    project = get_object_or_404(Project.objects.published().select_related("plan"), pk=project_id)
+    if (project := Project.published_with_plan(project_id)) is None:
+        raise Http404
     if (refusal := gate(request)) is not None:
         return refusal
     entry, taken = catalogue.project_catalogue(project)

@@ -1,0 +1,59 @@
+"""Statements written out for the opening rush's hottest reads, and rows built as the ORM builds them.
+
+The ORM compiles a statement on every call: 0.3–0.7 ms of the worker's CPU for a read that
+PostgreSQL answers in under 0.1 ms (bench/README.md, "Statements written out"), and every page
+and POST of the rush reads its project and plan, or its unit with them. `read_one` selects each
+model's concrete columns in order (from the models, so a new field is read without editing the
+statement), runs the FROM/WHERE the caller wrote, and builds the instances with the database's
+converters applied (SQLite's datetimes and decimals, encrypted fields), as a queryset would.
+"""
+
+from functools import cache
+
+from django.db import connection, models
+
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+@cache
+def _columns(model: type[models.Model]) -> tuple[str, list[str]]:
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = model._meta.concrete_fields
+    return ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields), [f.attname for f in fields]
+
+
+@cache
+def _converters(model: type[models.Model]) -> list[tuple[int, list, models.Expression]]:
+    found = []
+    for i, field in enumerate(model._meta.concrete_fields):
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if converters:
+            found.append((i, converters, col))
+    return found
+
+
+def read_one(models_read: tuple[type[models.Model], ...], rest: str, params: list) -> tuple | None:
+    """One instance of each model from the row `SELECT <their columns> <rest>` finds, or None.
+
+    `rest` is the statement's FROM, JOINs and WHERE, naming tables by their db_table. A number
+    too big for any column (an address typed wrong) finds nothing, as the ORM's lookups do,
+    instead of SQLite's OverflowError.
+    """
+    if any(isinstance(p, int) and not BIGINT_MIN <= p <= BIGINT_MAX for p in params):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(_columns(m)[0] for m in models_read)} {rest}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    built, start = [], 0
+    for model in models_read:
+        names = _columns(model)[1]
+        values = list(row[start:start + len(names)])
+        start += len(names)
+        for i, converters, col in _converters(model):
+            for convert in converters:
+                values[i] = convert(values[i], col, connection)
+        built.append(model.from_db(connection.alias, names, values))
+    return tuple(built)
