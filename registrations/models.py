@@ -26,11 +26,12 @@ class RegistrationQuerySet(models.QuerySet):
         same, params = "filing_id = %s", [filing.pk]
         if filing.id_digest:
             same, params = same + " OR person_digest = %s", [*params, filing.id_digest]
-        return list(self.raw(
-            f"SELECT id, filing_id, project_id, unit_id, unit_type, number FROM {Registration._meta.db_table}"
-            f" WHERE plan_id = %s AND status = %s AND ({same})",
-            [plan_id, Registration.Status.ACTIVE.value, *params],
-        ))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(DECIDING)} FROM {Registration._meta.db_table}"
+                           f" WHERE plan_id = %s AND status = %s AND ({same})",
+                           [plan_id, Registration.Status.ACTIVE.value, *params])
+            # Whole numbers and text, which no database converts: built as a deferred read builds them.
+            return [Registration.from_db(self.db, DECIDING, row) for row in cursor.fetchall()]
 
     def with_related(self) -> "RegistrationQuerySet":
         return self.select_related("plan", "project", "unit", "filing", "clerk", "actor")
@@ -131,3 +132,8 @@ class Registration(models.Model):
             return f"{self.unit.label}（{self.unit_type}）"
         return self.unit_type
 
+
+# What active_in_plan reads of each registration (whose it is, for what, its number), in the
+# model's column order, which Model.from_db expects.
+DECIDING = [f.attname for f in Registration._meta.concrete_fields
+            if f.attname in {"id", "filing_id", "project_id", "unit_id", "unit_type", "number"}]
