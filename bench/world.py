@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.backends.db import SessionStore as DbStore
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
@@ -177,11 +178,17 @@ def _sessions(users) -> list[str]:
     expires = timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     backend = settings.AUTHENTICATION_BACKENDS[0]
     store = SessionStore()
-    keys, rows = [], []
+    keys, rows, cached = [], [], {}
     for user in users:
         key = secrets.token_hex(16)  # 32 characters of [0-9a-f], as valid as Django's own keys
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}
         rows.append(model(session_key=key, session_data=store.encode(data), expire_date=expires))
+        cached[store.cache_key_prefix + key] = data
         keys.append(key)
     _copy(model, rows)
+    # login() saves the session to the database and to the cache (cached_db): a family signed in
+    # before the rush has its session in Redis, so its first page reads no session row.
+    cache, items = caches[settings.SESSION_CACHE_ALIAS], list(cached.items())
+    for start in range(0, len(items), 5000):
+        cache.set_many(dict(items[start:start + 5000]), settings.SESSION_COOKIE_AGE)
     return keys
