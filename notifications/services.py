@@ -14,6 +14,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.sms import SmsError, send_sms
 from bphc.masking import mask_phone
+from bphc.statements import insert_one
 
 from .models import Notification, PlanReminder
 
@@ -36,7 +37,7 @@ def notification_enqueue(*, phone: str, purpose: str, params: dict, about: model
     )
     job = deliver.enqueue(str(notification.pk))
     notification.job_id = job.id
-    notification.save(force_insert=True)
+    insert_one(notification)  # written out: every registration of the rush makes one (bphc/statements.py)
     return notification
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
+from bphc.statements import insert_one
 from filings.models import Filing
 from notifications.models import Notification
 from notifications.services import notification_enqueue
@@ -127,13 +128,14 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
             if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
                 return mine, False
             raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE)
-    registration = Registration.objects.create(
+    registration = Registration(
         number=f"tmp-{uuid.uuid4().hex}",
         check_code=Registration.new_check_code(),
         filing=filing, person_digest=filing.id_digest, actor=actor, plan=plan, project=project,
         unit_type=unit_type, unit=unit,
         notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
     )
+    insert_one(registration)  # written out, as the rush's other statements are (bphc/statements.py)
     # The readable number reuses the primary key, so no per-plan counter row becomes
     # the hot spot of an opening rush.
     registration.number_from_pk()

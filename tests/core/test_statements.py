@@ -1,0 +1,54 @@
+"""The statements written out for the rush (bphc/statements.py) read and write rows exactly as the
+ORM does, on SQLite and on PostgreSQL: JSON, dates, decimals, encrypted ID numbers, new ids."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from bphc.statements import insert_one, read_one
+from filings.models import Filing
+from notifications.models import Notification
+from registrations.models import Registration
+from rentals.models import Plan, Project, Unit
+from tests.registrations.conftest import make_plan, make_project, make_units
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_a_row_read_is_the_row_the_orm_reads():
+    project = make_project(make_plan("ST-RT", Plan.Mode.REALTIME), "XM-ST", ("一居室",))
+    unit = make_units(project, 3)[1]
+    found = Unit.published_with_project(unit.pk, project.pk)
+    assert _fields(found) == _fields(Unit.objects.get(pk=unit.pk))
+    assert isinstance(found.area, Decimal) and found.project.plan.opens_at.tzinfo is not None
+    assert _fields(found.project) == _fields(Project.objects.get(pk=project.pk))
+    assert _fields(found.project.plan) == _fields(Plan.objects.get(pk=project.plan_id))
+    assert read_one((Unit,), f"FROM {Unit._meta.db_table} WHERE id = %s", [10**30]) is None
+
+
+def test_an_encrypted_field_reads_back_decrypted(family):
+    filing = family.filing
+    (found,) = read_one((Filing,), f"FROM {Filing._meta.db_table} WHERE id = %s", [filing.pk])
+    assert found.id_number == Filing.objects.get(pk=filing.pk).id_number and found.id_number
+
+
+def test_an_insert_writes_what_save_would():
+    now = timezone.now()
+    written = Notification(phone="13900001111", purpose=Notification.Purpose.REGISTERED,
+                           params={"number": "KS-000001", "plan": "快速配租"}, created_at=now, next_attempt_at=now)
+    insert_one(written)
+    assert _fields(Notification.objects.get(pk=written.pk)) == _fields(written)
+
+
+def test_an_insert_gets_the_new_rows_id(family):
+    project = make_project(make_plan("ST-KS"), "XM-ST2", ("一居室",))
+    registration = Registration(number="ST-1", check_code="ABCDEFGH", filing=family.filing, actor=family,
+                                plan=project.plan, project=project, unit_type="一居室", created_at=timezone.now(),
+                                notice_acknowledged_at=timezone.now(), person_digest=family.filing.id_digest)
+    insert_one(registration)
+    assert registration.pk is not None and Registration.objects.get(pk=registration.pk).number == "ST-1"
