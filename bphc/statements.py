@@ -61,9 +61,9 @@ def read_one(models_read: tuple[type[models.Model], ...], rest: str, params: lis
 
 
 @cache
-def _insert(model: type[models.Model]) -> tuple[str, list, bool]:
+def _insert(model: type[models.Model], pk_given: bool) -> tuple[str, list, bool]:
     pk = model._meta.pk
-    returning = isinstance(pk, AutoFieldMixin)  # the database numbers the row
+    returning = isinstance(pk, AutoFieldMixin) and not pk_given  # the database numbers the row
     fields = [f for f in model._meta.concrete_fields if not (returning and f is pk)]
     quote = connection.ops.quote_name
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
@@ -74,8 +74,9 @@ def _insert(model: type[models.Model]) -> tuple[str, list, bool]:
 def insert_one(obj: models.Model) -> None:
     """INSERT a new instance with its statement written out, each value prepared by its field as
     save(force_insert=True) prepares it (auto_now, encryption, JSON). For the rush's own models
-    only: no pre_save/post_save signal is sent, so a model that has receivers must be saved."""
-    sql, fields, returning = _insert(type(obj))
+    only: no pre_save/post_save signal is sent, so a model that has receivers must be saved.
+    An automatic primary key already set (reserved from its sequence) is written as it is."""
+    sql, fields, returning = _insert(type(obj), obj.pk is not None)
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

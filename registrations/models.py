@@ -1,10 +1,12 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
+from bphc.statements import insert_one
 from filings.models import Filing
 from rentals.models import Plan, Project, Unit
 from rentals.vocab import UnitType
@@ -101,13 +103,28 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def number_from_pk(self) -> None:
-        """The readable 登记编号, given once the row is in: the plan's code and the primary key,
-        so no per-plan counter row becomes the hot spot of an opening rush. Written out, as the
-        rush's other statements are (`active_in_plan`)."""
+    def insert_numbered(self) -> None:
+        """Insert the new registration with its readable 登记编号: the plan's code and the primary
+        key, so no per-plan counter row becomes the hot spot of an opening rush.
+
+        PostgreSQL hands out the key first (nextval), so the row goes in once, number and all;
+        an UPDATE after the INSERT rewrote the row and every one of its indexes (issue 18).
+        SQLite (the first run) numbers the row as it goes in, so it gets its number after.
+        Statements written out, as the rush's others are (bphc/statements.py).
+        """
+        table = self._meta.db_table
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+                self.pk = cursor.fetchone()[0]
+            self.number = f"{self.plan.code}-{self.pk:06d}"
+            insert_one(self)
+            return
+        self.number = f"tmp-{uuid.uuid4().hex}"
+        insert_one(self)
         self.number = f"{self.plan.code}-{self.pk:06d}"
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {self._meta.db_table} SET number = %s WHERE id = %s", [self.number, self.pk])
+            cursor.execute(f"UPDATE {table} SET number = %s WHERE id = %s", [self.number, self.pk])
 
     @staticmethod
     def new_check_code() -> str:

@@ -1,14 +1,12 @@
 """Writes that span several models: register and cancel, online or at the counter."""
 
 import datetime as dt
-import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from bphc.statements import insert_one
 from filings.models import Filing
 from notifications.models import Notification
 from notifications.services import notification_enqueue
@@ -129,16 +127,12 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
                 return mine, False
             raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE)
     registration = Registration(
-        number=f"tmp-{uuid.uuid4().hex}",
         check_code=Registration.new_check_code(),
         filing=filing, person_digest=filing.id_digest, actor=actor, plan=plan, project=project,
         unit_type=unit_type, unit=unit,
         notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
     )
-    insert_one(registration)  # written out, as the rush's other statements are (bphc/statements.py)
-    # The readable number reuses the primary key, so no per-plan counter row becomes
-    # the hot spot of an opening rush.
-    registration.number_from_pk()
+    registration.insert_numbered()
     if clerk is not None:
         audit_record(
             actor=clerk, action="现场协助登记", target=registration, reason=consent,
