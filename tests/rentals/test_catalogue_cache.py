@@ -212,3 +212,26 @@ class TestQueries:
         # the user with its filing; plan; taken units per project; the family's registration in the plan
         with django_assert_max_num_queries(4):
             assert family_client.get(listing(realtime_project.plan)).status_code == 200
+
+
+class TestRowsDrawn:
+    @pytest.mark.parametrize("plan_open", [True, False])
+    def test_each_taken_row_is_the_row_the_template_draws_taken(self, realtime_project, plan_open):
+        """The taken rows are made from the free ones (catalogue._as_taken): byte for byte what the
+        template draws for the unit taken, for every unit of every building, open plan or not."""
+        from django.template.loader import get_template
+        from django.urls import reverse
+
+        from rentals import catalogue
+
+        template = get_template("rentals/_unit_row.html")
+        context = {"plan_open": plan_open,
+                   "register_url": reverse("registrations:register", args=[realtime_project.pk])}
+        units = {u.pk: u for u in realtime_project.units.all()}
+        for building in {u.building for u in units.values()}:
+            for pk, _, free, taken in catalogue.building_rows(realtime_project, building, plan_open=plan_open):
+                unit = units[pk]
+                unit.taken = True
+                assert taken == template.render({**context, "u": unit}), (building, pk)
+                unit.taken = False
+                assert free == template.render({**context, "u": unit}), (building, pk)
