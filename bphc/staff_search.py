@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -129,6 +129,12 @@ class FamilySearchFilter(admin.SimpleListFilter):
 
     # Where the model reaches the filing: "" on Filing itself, "filing__" from a registration.
     filing_path: str | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # Else the first search asks for a field called "Noneid_digest" (unless it matches its own way).
+        if cls.filing_path is None and cls.match is FamilySearchFilter.match:
+            raise ImproperlyConfigured(f"{cls.__name__} must set filing_path (\"\" on Filing, \"filing__\" from a row)")
 
     def match(self, term: Term) -> Q:
         """How a term finds a filing, the same on every page that lists filings or their rows."""
