@@ -143,6 +143,18 @@ class Registration(models.Model):
         return self.is_active and self.plan.can_cancel(now)
 
     @property
+    def cancel_closed_reason(self) -> str:
+        """Why the family may not cancel it, in its words ("" when it may): the pages that list
+        and show registrations say the same, and a frozen list is not a passed deadline."""
+        if not self.is_active:
+            return "已取消"
+        if self.plan.is_frozen:
+            return f"登记名单已冻结（{timezone.localtime(self.plan.frozen_at):%Y-%m-%d %H:%M}）"
+        if not self.plan.can_cancel():
+            return f"已过取消截止时间（{timezone.localtime(self.plan.effective_cancel_deadline):%Y-%m-%d %H:%M}）"
+        return ""
+
+    @property
     def what(self) -> str:
         """What was registered, as a family reads it."""
         if self.unit_id:

@@ -1,12 +1,16 @@
+import datetime as dt
 import re
 import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from registrations.models import Registration
 from registrations.services import registration_create
+from rentals.models import Plan
+from results.services import plan_freeze
 from tests.conftest import last_code
 
 from .conftest import make_plan, make_project
@@ -168,7 +172,7 @@ class TestCancel:
         assert "已过取消截止时间" in page
         assert "获取验证码" not in page
         records = family_client.get(reverse("registrations:records")).content.decode()
-        assert "已过取消截止时间，不能取消" in records
+        assert re.search(r"已过取消截止时间（\d{4}-\d\d-\d\d \d\d:\d\d），不能取消", records)
         response = family_client.post(self._url(registration), {"code": "123456"})
         assert response.status_code == 200
         registration.refresh_from_db()
@@ -183,3 +187,21 @@ class TestCancel:
 @pytest.mark.parametrize("bad", ["9223372036854775808", "²", "١", "-1", ""])
 def test_implausible_ids_answer_not_found(family_client, two_records, bad):
     assert family_client.get(reverse("registrations:print") + f"?ids={bad}").status_code == 404
+
+
+class TestFrozenBeforeTheDeadline:
+    """A quick plan's list frozen while its cancel deadline is still ahead: the family is told the
+    list is frozen, not that a deadline passed which has not."""
+
+    def test_the_pages_say_the_list_is_frozen(self, family_client, family):
+        plan = make_plan("KS-FRZ", cancel_in_days=5)
+        registration = _register(family, make_project(plan, "XM-FRZ"))
+        Plan.objects.filter(pk=plan.pk).update(closes_at=timezone.now() - dt.timedelta(hours=1))
+        plan.refresh_from_db()
+        plan_freeze(plan=plan, actor=None, actor_label="测试")
+        pages = [family_client.get(reverse("registrations:records")).content.decode(),
+                 family_client.get(reverse("registrations:detail", args=[registration.pk])).content.decode(),
+                 family_client.get(reverse("registrations:cancel") + f"?ids={registration.pk}").content.decode()]
+        for page in pages:
+            assert "登记名单已冻结" in page
+            assert "已过取消截止时间" not in page
