@@ -29,7 +29,7 @@ SAVE_AS_XLSX = "请在 Excel 中打开后“另存为”“Excel 工作簿（.xl
 
 
 class ImportRefused(Exception):
-    """A file refused whole; `problems` are lines such as '第3行: 未知的备案区「朝阳」'."""
+    """A file refused whole; `problems` are lines such as '第3行：未知的备案区「朝阳」'."""
 
     def __init__(self, problems: list[str], file_name: str = "") -> None:
         self.problems = problems

@@ -158,7 +158,7 @@ def _records(source: Spreadsheet) -> Iterator[tuple[int, dict]]:
     if header.missing:
         problems.insert(0, "缺少列：" + "、".join(header.missing))
     if problems:
-        raise source.refused(f"第{header.row}行: " + "；".join(problems))
+        raise source.refused(f"第{header.row}行：" + "；".join(problems))
     yield from records
 
 
@@ -322,7 +322,7 @@ def _validate(source: Spreadsheet, say: Progress) -> int:
             else:
                 valid_ids[digest] = (number, filing_no)
         if row_problems:
-            problems.append((number, f"第{number}行: " + "；".join(row_problems)))
+            problems.append((number, f"第{number}行：" + "；".join(row_problems)))
         if count % PROGRESS_EVERY == 0:
             say(f"已校验 {count} 行……")
     problems.extend(_held_by_other_filings(valid_ids, first_row))
@@ -350,7 +350,7 @@ def _held_by_other_filings(
         for digest, other in held:
             number, filing_no = valid_ids[digest]
             if other != filing_no and other not in in_file:
-                yield number, f"第{number}行: 身份证号与已有的有效备案「{other}」相同"
+                yield number, f"第{number}行：身份证号与已有的有效备案「{other}」相同"
 
 
 # --- writing -------------------------------------------------------------------------
@@ -360,7 +360,7 @@ def _good_rows(source: Spreadsheet) -> Iterator[dict]:
     for number, raw in _records(source):
         values, problems = _check(raw)
         if problems:  # the file changed between the passes
-            raise source.refused(f"第{number}行: " + "；".join(problems))
+            raise source.refused(f"第{number}行：" + "；".join(problems))
         yield values
 
 

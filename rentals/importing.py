@@ -1,7 +1,7 @@
 """Loading plans, projects, unit types and units from the operators' workbook (import_plan).
 
 The workbook has three sheets, 计划, 项目 and 房源 (see SPEC). A file with any bad row is
-refused whole: every problem is listed as `工作表 第N行: reason` and nothing is written.
+refused whole: every problem is listed as `工作表 第N行：reason` and nothing is written.
 Loading the same file twice changes nothing.
 """
 
@@ -149,7 +149,7 @@ class Book:
         self.general.append(reason)
 
     def refuse(self, sheet: str, row: int, reason: str) -> None:
-        self.problems.append(f"{sheet} 第{row}行: {reason}")
+        self.problems.append(f"{sheet} 第{row}行：{reason}")
         self.refusals.append((sheet, row, reason))
 
     def report(self) -> list[str]:
@@ -163,9 +163,9 @@ class Book:
             kind = (sheet, re.sub(r"“[^”]*”|\d+", "…", reason))
             seen[kind] += 1
             if seen[kind] <= SAME_KIND_SHOWN:
-                lines.append(f"{sheet} 第{row}行: {reason}")
+                lines.append(f"{sheet} 第{row}行：{reason}")
             else:
-                first_extra.setdefault(kind, f"第{row}行: {reason}")
+                first_extra.setdefault(kind, f"第{row}行：{reason}")
         for kind, example in first_extra.items():
             lines.append(f"{kind[0]} 另有 {seen[kind] - SAME_KIND_SHOWN} 行同类错误（如{example}）")
         return lines
@@ -540,7 +540,7 @@ def _write(book: Book, *, publish: bool, dry_run: bool, now: dt.datetime) -> Imp
             continue
         if reasons := plan.publish_problems():
             doing = "不能发布" if not plan.is_published else "已发布，导入后将不满足发布条件"
-            problems.append(f"{PLAN_SHEET} 第{book.plans[code].row}行: 计划“{code}”{doing}：" + "；".join(reasons))
+            problems.append(f"{PLAN_SHEET} 第{book.plans[code].row}行：计划“{code}”{doing}：" + "；".join(reasons))
         elif not plan.is_published:
             plan.is_published, plan.published_at = True, now
             plan.save(update_fields=["is_published", "published_at", "updated_at"])

@@ -168,9 +168,9 @@ class TestRefusals:
         ]
         message = refused(write_csv(tmp_path, rows))
         lines = message.splitlines()
-        assert "第3行: 未知的备案区「朝阳」" in lines
-        assert "第5行: 身份证号校验位不正确，请核对后重新输入" in lines
-        assert "第7行: 有效期至「2026-13-45」不是有效日期（例如 2026-12-31）" in lines
+        assert "第3行：未知的备案区「朝阳」" in lines
+        assert "第5行：身份证号校验位不正确，请核对后重新输入" in lines
+        assert "第7行：有效期至「2026-13-45」不是有效日期（例如 2026-12-31）" in lines
         assert len([line for line in lines if line.startswith("第")]) == 3
         assert not Filing.objects.exists()
         assert not AuditLog.objects.exists()
@@ -184,25 +184,25 @@ class TestRefusals:
     def test_it_refuses_a_file_missing_a_column(self, tmp_path):
         header = [h for h in HEADER if h not in ("验证码", "有效期至")]
         message = refused(write_csv(tmp_path, [row(1)[:9]], header=header))
-        assert "第1行: 缺少列：验证码、有效期至" in message.splitlines()
+        assert "第1行：缺少列：验证码、有效期至" in message.splitlines()
         assert not Filing.objects.exists()
 
     def test_it_refuses_a_header_naming_a_column_twice(self, tmp_path):
         message = refused(write_csv(tmp_path, [[*row(1), "x"]], header=[*HEADER, "filing_no"]))
-        assert "第1行: 列「备案编号」出现了两次" in message
+        assert "第1行：列「备案编号」出现了两次" in message
 
     def test_it_refuses_a_filing_number_repeated_within_the_file(self, tmp_path):
         rows = [row(1), row(2), row(1, 申请人姓名="另一人"), row(3, 备案编号="glh2026000002")]
         lines = refused(write_csv(tmp_path, rows)).splitlines()
-        assert "第4行: 备案编号「GLH2026000001」与第2行重复" in lines
-        assert "第5行: 备案编号「GLH2026000002」与第3行重复" in lines
+        assert "第4行：备案编号「GLH2026000001」与第2行重复" in lines
+        assert "第5行：备案编号「GLH2026000002」与第3行重复" in lines
         assert not Filing.objects.exists()
 
     def test_it_refuses_two_valid_filings_for_one_person_naming_both_rows(self, tmp_path):
         # Different names and numbers, one 身份证号: two accounts could each bind one (issue 14 item 1).
         rows = [row(1), row(2), row(3), row(4), row(5), row(6, 申请人姓名="新建", 身份证号=id_number_of(2))]
         lines = refused(write_csv(tmp_path, rows)).splitlines()
-        assert "第7行: 第3行与第7行的身份证号相同" in lines
+        assert "第7行：第3行与第7行的身份证号相同" in lines
         assert id_number_of(2) not in "\n".join(lines)
         assert not Filing.objects.exists()
 
@@ -215,7 +215,7 @@ class TestRefusals:
         run_import(write_csv(tmp_path, [row(1), row(2)], name="first.csv"))
         before = snapshot()
         lines = refused(write_csv(tmp_path, [row(3), row(4, 身份证号=GOOD_ID)], name="second.csv")).splitlines()
-        assert "第3行: 身份证号与已有的有效备案「GLH2026000001」相同" in lines
+        assert "第3行：身份证号与已有的有效备案「GLH2026000001」相同" in lines
         assert snapshot() == before
 
     def test_a_file_may_move_a_person_to_a_new_filing_by_invalidating_the_old_one(self, tmp_path):
@@ -260,12 +260,12 @@ class TestRefusals:
     def test_it_names_each_kind_of_bad_value(self, tmp_path, changes, reason):
         message = refused(write_csv(tmp_path, [row(1), row(2, **changes)]))
         bad = [line for line in message.splitlines() if line.startswith("第")]
-        assert len(bad) == 1 and bad[0].startswith("第3行: ") and reason in bad[0], message
+        assert len(bad) == 1 and bad[0].startswith("第3行：") and reason in bad[0], message
         assert not Filing.objects.exists()
 
     def test_all_problems_of_one_row_are_listed_together(self, tmp_path):
         message = refused(write_csv(tmp_path, [row(1, 备案区="火星", 可选套型="宫殿")]))
-        assert "第2行: 未知的备案区「火星」；未知的套型「宫殿」" in message
+        assert "第2行：未知的备案区「火星」；未知的套型「宫殿」" in message
 
     def test_the_code_and_id_number_are_never_echoed_in_errors(self, tmp_path):
         message = refused(write_csv(tmp_path, [row(1, 验证码="S3", 身份证号="110105198001010017")]))
@@ -314,7 +314,7 @@ class TestUpsert:
         assert AuditLog.objects.filter(action="导入备案").count() == 1
 
     def test_a_dry_run_still_refuses_bad_rows(self, tmp_path):
-        assert "第2行: 未知的备案区「朝阳」" in refused(write_csv(tmp_path, [row(1, 备案区="朝阳")]), "--dry-run")
+        assert "第2行：未知的备案区「朝阳」" in refused(write_csv(tmp_path, [row(1, 备案区="朝阳")]), "--dry-run")
 
     def test_each_imported_file_is_audited_once_with_its_counts(self, tmp_path):
         run_import(write_csv(tmp_path, [row(1), row(2)], name="batch-1.csv"))
@@ -327,7 +327,7 @@ class TestUpsert:
 
     def test_blank_rows_are_skipped_and_row_numbers_stay_those_of_the_sheet(self, tmp_path):
         path = write_csv(tmp_path, [row(1), ["", "", ""], row(2, 备案区="朝阳")])
-        assert "第4行: 未知的备案区「朝阳」" in refused(path)
+        assert "第4行：未知的备案区「朝阳」" in refused(path)
 
     def test_long_files_report_progress_on_stderr(self, tmp_path, monkeypatch):
         monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
@@ -356,8 +356,8 @@ class TestTheSheetLayer:
         book.active.append([*row(2)[:4], 13612345678, *row(2)[5:]])
         book.save(tmp_path / "numbers.xlsx")
         lines = refused(tmp_path / "numbers.xlsx").splitlines()
-        assert any(line.startswith("第2行: 身份证号请以文本格式填写") for line in lines)
-        assert any(line.startswith("第3行: 手机号请以文本格式填写") for line in lines)
+        assert any(line.startswith("第2行：身份证号请以文本格式填写") for line in lines)
+        assert any(line.startswith("第3行：手机号请以文本格式填写") for line in lines)
         assert not Filing.objects.exists()
 
     def test_a_code_shorter_than_six_characters_is_refused(self, tmp_path):

@@ -158,13 +158,13 @@ class TestABadFile:
             run(path)
 
         message = str(refused.value)
-        assert "计划 第3行: 配租方式“抢租”应为“快速配租”或“实时配租”" in message
-        assert "计划 第3行: 登记开始时间“明天”无法识别" in message
-        assert "项目 第3行: 未知区域“火星区”" in message
-        assert "项目 第4行: 未知套型“五居室”" in message
-        assert "项目 第4行: 套数“十”应为正整数" in message
-        assert "房源 第2行: 项目“XM001”属于快速配租计划，不登记具体房源" in message
-        assert "房源 第3行: 项目编号“XM404”不在“项目”工作表中" in message
+        assert "计划 第3行：配租方式“抢租”应为“快速配租”或“实时配租”" in message
+        assert "计划 第3行：登记开始时间“明天”无法识别" in message
+        assert "项目 第3行：未知区域“火星区”" in message
+        assert "项目 第4行：未知套型“五居室”" in message
+        assert "项目 第4行：套数“十”应为正整数" in message
+        assert "房源 第2行：项目“XM001”属于快速配租计划，不登记具体房源" in message
+        assert "房源 第3行：项目编号“XM404”不在“项目”工作表中" in message
         assert snapshot() == before
 
     def test_the_command_exits_non_zero(self, tmp_path, capsys):
@@ -174,7 +174,7 @@ class TestABadFile:
             ManagementUtility(["manage.py", "import_plan", str(path)]).execute()
 
         assert exited.value.code != 0
-        assert "计划 第2行: 未知区域“火星区”" in capsys.readouterr().err
+        assert "计划 第2行：未知区域“火星区”" in capsys.readouterr().err
 
     @pytest.mark.parametrize("area, reason", [
         ("45-38", "面积“45-38”的下限大于上限"),
@@ -185,7 +185,7 @@ class TestABadFile:
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, [plan_row()], [project_row(area=area)])
         [problem] = refused.value.problems
-        assert problem.startswith(f"项目 第2行: {reason}")
+        assert problem.startswith(f"项目 第2行：{reason}")
 
     def test_it_refuses_rows_that_contradict_each_other(self, tmp_path):
         plans = [plan_row("P1"), plan_row("P1"), plan_row("P2", opens=when(days=2), closes=when(days=1))]
@@ -194,22 +194,22 @@ class TestABadFile:
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, plans, projects)
         problems = refused.value.problems
-        assert "计划 第3行: 计划编号“P1”重复（已在第2行）" in problems
-        assert "计划 第4行: 登记截止时间应晚于登记开始时间" in problems
-        assert any(p.startswith("项目 第3行: 项目“X1”的计划编号、名称") for p in problems)
-        assert "项目 第5行: 项目“X2”的套型“一居室”重复（已在第4行）" in problems
+        assert "计划 第3行：计划编号“P1”重复（已在第2行）" in problems
+        assert "计划 第4行：登记截止时间应晚于登记开始时间" in problems
+        assert any(p.startswith("项目 第3行：项目“X1”的计划编号、名称") for p in problems)
+        assert "项目 第5行：项目“X2”的套型“一居室”重复（已在第4行）" in problems
 
     def test_a_real_time_project_lists_as_many_units_as_its_count(self, tmp_path):
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=5)], units_for("XM001", 4))
-        assert refused.value.problems == ["项目 第2行: 套型“一居室”套数为5，但“房源”工作表列出4套"]
+        assert refused.value.problems == ["项目 第2行：套型“一居室”套数为5，但“房源”工作表列出4套"]
 
     def test_duplicate_units_and_unoffered_unit_types_are_refused(self, tmp_path):
         units = [unit_row(), unit_row(), unit_row(room="102", unit_type="三居室")]
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, [plan_row(mode="实时配租")], [project_row(count=1)], units)
-        assert "房源 第3行: 房源“1号楼1单元101室”重复（已在第2行）" in refused.value.problems
-        assert "房源 第4行: 项目“XM001”在“项目”工作表中没有套型“三居室”" in refused.value.problems
+        assert "房源 第3行：房源“1号楼1单元101室”重复（已在第2行）" in refused.value.problems
+        assert "房源 第4行：项目“XM001”在“项目”工作表中没有套型“三居室”" in refused.value.problems
 
     def test_a_missing_sheet_or_column_is_named(self, tmp_path):
         path = write_book(tmp_path / "plans-only.xlsx", [plan_row()], [], sheets=["计划"])
@@ -224,7 +224,7 @@ class TestABadFile:
         book.save(tmp_path / "columns.xlsx")
         with pytest.raises(ImportRefused) as refused:
             import_plan_file(tmp_path / "columns.xlsx")
-        assert refused.value.problems[0].startswith("计划 第1行: 缺少列“配租方式”、“登记开始时间”")
+        assert refused.value.problems[0].startswith("计划 第1行：缺少列“配租方式”、“登记开始时间”")
 
     def test_control_characters_are_dropped_from_cells(self):
         book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(name="计划\x00名称")))],
@@ -260,7 +260,7 @@ class TestAPlanThatHasOpened:
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, [plan_row("SS01", mode="快速配租")], [project_row("SS01", count=2)], name="quick.xlsx")
 
-        assert "计划 第2行: 计划“SS01”已开始登记（登记中），不能更改配租方式" in refused.value.problems
+        assert "计划 第2行：计划“SS01”已开始登记（登记中），不能更改配租方式" in refused.value.problems
         assert Plan.objects.get().mode == Plan.Mode.REALTIME and Unit.objects.count() == 2
 
     def test_a_changed_mode_is_said_first_and_the_units_it_orphans_are_summed_up(self, tmp_path):
@@ -272,9 +272,9 @@ class TestAPlanThatHasOpened:
                  name="quick.xlsx")
 
         problems = refused.value.problems
-        assert problems[0] == "计划 第2行: 计划“SS01”已开始登记（登记中），不能更改配租方式"
-        assert problems[1:11] == [f"房源 第{n}行: 项目“XM001”属于快速配租计划，不登记具体房源" for n in range(2, 12)]
-        assert problems[11:] == ["房源 另有 20 行同类错误（如第12行: 项目“XM001”属于快速配租计划，不登记具体房源）"]
+        assert problems[0] == "计划 第2行：计划“SS01”已开始登记（登记中），不能更改配租方式"
+        assert problems[1:11] == [f"房源 第{n}行：项目“XM001”属于快速配租计划，不登记具体房源" for n in range(2, 12)]
+        assert problems[11:] == ["房源 另有 20 行同类错误（如第12行：项目“XM001”属于快速配租计划，不登记具体房源）"]
 
     def test_a_closed_plan_keeps_its_units_too(self, tmp_path):
         plan = plan_row("SS01", mode="实时配租", opens=when(days=-20), closes=when(days=-10))
@@ -283,7 +283,7 @@ class TestAPlanThatHasOpened:
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, [plan], [project_row("SS01", count=1)], units_for("XM001", 1), name="again.xlsx")
 
-        assert refused.value.problems == ["项目 第2行: 计划已开始登记，不能删除房源“1号楼1单元102室”"]
+        assert refused.value.problems == ["项目 第2行：计划已开始登记，不能删除房源“1号楼1单元102室”"]
 
     def test_it_may_still_grow_and_be_corrected(self, tmp_path):
         run(good_book(tmp_path))
@@ -316,7 +316,7 @@ class TestAPlanNotYetOpen:
         with pytest.raises(ImportRefused) as refused:
             load(tmp_path, *self.upcoming(3), name="fewer.xlsx")
 
-        assert refused.value.problems == ["项目 第2行: 房源“1号楼1单元104室”已被登记，不能删除"]
+        assert refused.value.problems == ["项目 第2行：房源“1号楼1单元104室”已被登记，不能删除"]
         assert Unit.objects.count() == 4
 
     def test_its_mode_may_change_and_its_units_go(self, tmp_path):
@@ -344,7 +344,7 @@ class TestPublishing:
         with pytest.raises(CommandError) as refused:
             run(path, "--publish")
 
-        assert "计划 第2行: 计划“JH2026-01”不能发布：缺少告知书" in str(refused.value)
+        assert "计划 第2行：计划“JH2026-01”不能发布：缺少告知书" in str(refused.value)
         assert snapshot() == [[], [], [], [], 0]
 
     def test_a_published_plan_cannot_lose_its_notice(self, tmp_path):
@@ -353,7 +353,7 @@ class TestPublishing:
         with pytest.raises(CommandError) as refused:
             run(write_book(tmp_path / "two.xlsx", [plan_row(notice="")], [project_row()]))
 
-        assert "计划 第2行: 计划“JH2026-01”已发布，导入后将不满足发布条件：缺少告知书" in str(refused.value)
+        assert "计划 第2行：计划“JH2026-01”已发布，导入后将不满足发布条件：缺少告知书" in str(refused.value)
         assert Plan.objects.get().notice
 
     def test_without_publish_a_plan_stays_a_draft(self, tmp_path):
@@ -384,8 +384,8 @@ class TestTheSheetLayer:
     def test_a_number_cell_where_text_is_required_is_refused(self, tmp_path):
         book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(code=20260001)))],
                           "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(20260001, "XM001")))]})
-        assert "计划 第2行: 计划编号请以文本格式填写" in book.problems[0]
-        assert any(p.startswith("项目 第2行: 计划编号请以文本格式填写") for p in book.problems)
+        assert "计划 第2行：计划编号请以文本格式填写" in book.problems[0]
+        assert any(p.startswith("项目 第2行：计划编号请以文本格式填写") for p in book.problems)
 
     def test_whole_numbers_for_building_entrance_and_room_read_as_their_digits(self, tmp_path):
         units = [unit_row(building=3, entrance=2, room=101)]
@@ -405,9 +405,9 @@ class TestUnitCellsOutOfRange:
         book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(mode="实时配租")))],
                           "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(count=3)))],
                           "房源": [(1, UNIT_HEADER), *((i, tuple(u)) for i, u in enumerate(units, start=2))]})
-        assert any(p.startswith("房源 第2行: 楼层不能为0") for p in book.problems)
-        assert any(p.startswith("房源 第3行: 朝向“上”应写成") for p in book.problems)
-        assert "房源 第4行: 楼层“999”超出范围（应在-10到200之间）" in book.problems
+        assert any(p.startswith("房源 第2行：楼层不能为0") for p in book.problems)
+        assert any(p.startswith("房源 第3行：朝向“上”应写成") for p in book.problems)
+        assert "房源 第4行：楼层“999”超出范围（应在-10到200之间）" in book.problems
 
 
 def test_the_commands_find_an_imported_plan_by_its_code_in_any_case(tmp_path):
@@ -420,8 +420,8 @@ def test_the_commands_find_an_imported_plan_by_its_code_in_any_case(tmp_path):
 def test_names_that_a_spreadsheet_would_run_as_formulas_are_refused():
     book = read_book({"计划": [(1, PLAN_HEADER), (2, tuple(plan_row(name="=HYPERLINK(1)")))],
                       "项目": [(1, PROJECT_HEADER), (2, tuple(project_row(name="＠SUM(A1)")))]})
-    assert any(p.startswith("计划 第2行: 计划名称不能以 = + - @ 或制表符开头") for p in book.problems)
-    assert any(p.startswith("项目 第2行: 项目名称不能以 = + - @ 或制表符开头") for p in book.problems)
+    assert any(p.startswith("计划 第2行：计划名称不能以 = + - @ 或制表符开头") for p in book.problems)
+    assert any(p.startswith("项目 第2行：项目名称不能以 = + - @ 或制表符开头") for p in book.problems)
 
 
 @pytest.mark.parametrize("building,entrance", [("1", "1"), ("1号楼", "1单元"), ("1栋", "1")])
