@@ -33,8 +33,14 @@ def catalogue_renew(*, plan_ids) -> None:
     Plan.objects.filter(pk__in=plan_ids).update(catalogue_token=new_catalogue_token())
 
 
+# What the entries hold; a change of shape takes a new one, so that a deploy does not read the
+# entries the code before it left in Redis under the same plan token (none until 2026-12-04; 2: drawn
+# project cards, building tabs).
+FORMAT = "2"
+
+
 def _key(plan: Plan, *parts) -> str:
-    return ":".join(["catalogue", str(plan.pk), plan.catalogue_token, *map(str, parts)])
+    return ":".join(["catalogue", FORMAT, str(plan.pk), plan.catalogue_token, *map(str, parts)])
 
 
 def project_names(plans: list[Plan]) -> dict[int, list[Project]]:
@@ -80,8 +86,6 @@ def project_card(project: Project, query: str) -> SafeString:
                 query_suffix=f"?{query}" if query else "")
 
 
-
-
 def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]]]:
     """The detail page's {"offers", "totals": {(building, unit_type): units}}, and the units taken now.
 
@@ -123,8 +127,6 @@ def offered_unit_types(project: Project) -> set[str]:
     if entry is None:
         return set(project.offers.order_by().values_list("unit_type", flat=True))
     return {offer.unit_type for offer in entry["offers"]}
-
-
 
 
 def building_rows(project: Project, building: str, *, plan_open: bool) -> list[tuple[int, str, str, str]]:

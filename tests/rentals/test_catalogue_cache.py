@@ -235,3 +235,16 @@ class TestRowsDrawn:
                 assert taken == template.render({**context, "u": unit}), (building, pk)
                 unit.taken = False
                 assert free == template.render({**context, "u": unit}), (building, pk)
+
+
+class TestDeploys:
+    def test_entries_written_by_the_code_before_are_not_read(self, other_family, realtime_project):
+        """A deploy that changes what an entry holds meets Redis full of the old ones (same plan
+        token): the pages must not read them, or every catalogue page fails for an hour."""
+        plan = realtime_project.plan
+        old = f"catalogue:{plan.pk}:{plan.catalogue_token}"  # the keys as 0186a03 wrote them
+        cache.set(f"{old}:project:{realtime_project.pk}", {"offers": [], "totals": {}})
+        cache.set(f"{old}:projects", list(plan.projects.with_unit_counts().prefetch_related("offers")))
+        theirs = other_client(other_family)
+        assert "套型登记" in page(theirs, detail(realtime_project))
+        assert realtime_project.name in page(theirs, listing(plan))
