@@ -39,8 +39,7 @@ def _database_config(project_id: int) -> store.Config | None:
 
 def _shared_config(project_id: int) -> store.Config | None:
     """The room of the project's plan, from the store; copied there from the database the first time."""
-    plan_id = store.plan_of_project(project_id)
-    config = store.config(plan_id) if plan_id is not None else None
+    config = store.config_of_project(project_id)
     if config is None:
         project = Project.objects.select_related("plan").filter(pk=project_id, plan__is_published=True).first()
         if project is None:

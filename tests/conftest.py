@@ -33,6 +33,7 @@ def _clear_room_store() -> None:
     """The waiting room's places and clocks (admission/store.py): plan ids repeat between tests."""
     from admission import store
 
+    store.forget_seen()
     try:
         store.client().flushdb()
     except Exception:  # noqa: BLE001 - a store that is away has nothing to clear

@@ -194,6 +194,21 @@ class TestPasses:
         clients = _fill(make_user, room_project, 3)
         assert _enter(clients[2], room_project).status_code == 200
 
+    def test_a_room_switched_on_at_another_server_reaches_this_one_within_the_second(
+            self, make_user, room_project, monkeypatch):
+        Room.objects.update(enabled=False)
+        Room.objects.get().publish()
+        first, second, third, fourth = family_clients(make_user, 4)
+        assert _enter(first, room_project).status_code == 200  # this server sees the room off
+        # The operator switches it on at another server: here only the shared store changes.
+        store.client().hset(f"bphc:room:{room_project.plan_id}:cfg", "enabled", "1")
+        within = _enter(second, room_project)
+        assert within.status_code == 200 and passes.cookie_name(room_project.plan_id) not in within.cookies
+        monkeypatch.setattr(store, "SEEN_SECONDS", 0.0)  # the second has passed
+        admitted = _enter(third, room_project)
+        assert admitted.status_code == 200 and passes.cookie_name(room_project.plan_id) in admitted.cookies
+        assert _enter(fourth, room_project)["Location"].startswith(f"/room/{room_project.plan_id}/")
+
 
 @pytest.mark.django_db
 class TestOrder:
