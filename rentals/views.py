@@ -86,8 +86,7 @@ def _units_context(request: HttpRequest, project: Project, offers: list, entry: 
     unit_rows = [taken_row if pk in taken_ids else free_row for pk, row_type, free_row, taken_row in rows
                  if (not unit_type or row_type == unit_type) and not (free_only and pk in taken_ids)]
     keep_query = urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v})
-    tabs = [catalogue.building_tab(drawn, free=free[name], current=name == building, keep_query=keep_query)
-            for name, _, drawn in entry["tabs"]]
+    tabs = catalogue.building_tabs(entry["tabs"], free=free, current=building, keep_query=keep_query)
     return {"form": form, "buildings": list(free), "tab_strip": _as_loop(tabs, "\n      ", "\n    "),
             "building": building, "building_label": building_label(building or ""),
             "unit_rows": unit_rows, "unit_table": _as_loop(unit_rows, "\n        ", "\n        ")}
