@@ -10,11 +10,13 @@ template engine on every page it was a twentieth of a catalogue page's app CPU i
 goes, kept, and from then on only the fresh parts are drawn, between the kept text.
 
 What may go outside a fresh part: what is a function of the keys alone (and of the process:
-static files' hashed names, URLs under this request's script prefix, which is part of the
-key). Whatever depends on the request, the account or the page that extends the template
+static files' hashed names, URLs under this request's script prefix, dates in its time zone
+and language; those three are part of every key). Whatever depends on the request, the account or the page that extends the template
 goes in a fresh part; every `{% block %}` has to (a block outside one would be drawn once, by
 the first page that got there, for all of them), and the tag refuses a template where one is
-not. Keys are compared by value: text, whole numbers, True/False, None.
+not. Keys are compared by value: text, whole numbers, True/False, None, and a model instance
+by every column of its row as read (so a row changed by any means, `.update()` included, is
+drawn anew; the detail page keys its 项目详情 on the project and its plan this way).
 """
 
 import re
@@ -23,7 +25,10 @@ from collections import OrderedDict
 from django import template
 from django.template.base import Node, NodeList
 from django.template.loader_tags import BlockNode
+from django.db import models
 from django.urls import get_script_prefix
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -50,7 +55,7 @@ class FreshNode(Node):
 
 class DrawnOnceNode(Node):
     child_nodelists = ("nodelist",)
-    LIMIT = 64  # kept variants a stretch holds; its keys are a few yes/no questions
+    LIMIT = 1024  # kept variants a stretch holds (the detail page: one a project and plan version)
 
     def __init__(self, nodelist: NodeList, keys: list) -> None:
         self.nodelist, self.keys = nodelist, keys
@@ -65,7 +70,8 @@ class DrawnOnceNode(Node):
         self.drawn: OrderedDict = OrderedDict()
 
     def render(self, context) -> str:
-        key = (get_script_prefix(), *(_key_value(expression.resolve(context)) for expression in self.keys))
+        key = (get_script_prefix(), get_language(), get_current_timezone_name(),
+               *(_key_value(expression.resolve(context)) for expression in self.keys))
         parts = self.drawn.get(key)
         if parts is None:
             with context.push({DRAWING: True}):
@@ -82,8 +88,11 @@ class DrawnOnceNode(Node):
 
 
 def _key_value(value):
+    if isinstance(value, models.Model):  # the row as it was read: any change to it draws anew
+        return value._meta.label, repr(tuple(getattr(value, f.attname) for f in value._meta.concrete_fields))
     if not isinstance(value, KEY_TYPES):
-        raise TypeError(f"a {{% drawn_once %}} key must be text, a whole number, True/False or None, not {type(value)}")
+        raise TypeError(f"a {{% drawn_once %}} key must be text, a whole number, True/False, None or a model's row,"
+                        f" not {type(value)}")
     return value
 
 

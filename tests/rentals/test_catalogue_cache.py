@@ -141,6 +141,19 @@ class TestCatalogueChanges:
         assert re.search(r"一居室</th><td[^>]*>99</td>", page(theirs, detail(realtime_project)))
         assert re.search(r"一居室 99套", page(theirs, listing(realtime_project.plan)))
 
+    def test_the_detail_pages_facts_changed_without_a_save_show_at_once(self, other_family, realtime_project):
+        # No signal and no new token: the 项目详情 drawn once per process is keyed on the rows as read.
+        from rentals.models import Project
+
+        theirs = other_client(other_family)
+        before = page(theirs, detail(realtime_project))
+        assert "丰台实时家园" in before and "右安门外大街" not in before
+        Project.objects.filter(pk=realtime_project.pk).update(address="右安门外大街 1 号", name="丰台新家园")
+        Plan.objects.filter(pk=realtime_project.plan_id).update(name="二〇二七年第一批实时配租")
+        after = page(theirs, detail(realtime_project))
+        assert "右安门外大街 1 号" in after and '<h1 class="page-title">丰台新家园</h1>' in after
+        assert "二〇二七年第一批实时配租" in after.split("<h1")[0]  # the crumbs
+
     def test_a_project_renamed_or_added_shows_at_once_on_the_plan_list(self, other_family, realtime_project):
         theirs = other_client(other_family)
         assert "丰台实时家园" in page(theirs, "/gzf/plans/")
