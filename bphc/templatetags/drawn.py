@@ -11,25 +11,27 @@ goes, kept, and from then on only the fresh parts are drawn, between the kept te
 
 What may go outside a fresh part: what is a function of the keys alone (and of the process:
 static files' hashed names, URLs under this request's script prefix, dates in its time zone
-and language; those three are part of every key). Whatever depends on the request, the account or the page that extends the template
-goes in a fresh part; every `{% block %}` has to (a block outside one would be drawn once, by
-the first page that got there, for all of them), and the tag refuses a template where one is
-not. Keys are compared by value: text, whole numbers, True/False, None, and a model instance
-by every column of its row as read (so a row changed by any means, `.update()` included, is
-drawn anew; the detail page keys its 项目详情 on the project and its plan this way).
+and language; those three are part of every key). Whatever depends on the request, the
+account or the page that extends the template goes in a fresh part; every `{% block %}` has
+to (a block outside one would be drawn once, by the first page that got there, for all of
+them), and the tag refuses a template where one is not. Keys are compared by value: text,
+whole numbers, True/False, None, and a model instance by every column of its row as read (so
+a row changed by any means, `.update()` included, is drawn anew; the detail page keys its
+项目详情 on the project and its plan this way). A `{% url … as name %}` or `{% with %}` whose
+name is used after the stretch must stay outside it: a kept stretch does not run its tags.
 """
 
 import re
 from collections import OrderedDict
 
 from django import template
+from django.db import models
 from django.template.base import Node, NodeList
 from django.template.loader_tags import BlockNode
-from django.db import models
 from django.urls import get_script_prefix
+from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
-from django.utils.safestring import mark_safe
 
 register = template.Library()
 
