@@ -43,6 +43,19 @@ def test_a_registration_writes_its_notification_and_the_worker_sends_it(family, 
     assert notification.sent_at is not None
 
 
+def test_the_job_written_out_is_the_row_django_tasks_enqueue_writes(family, quick_project):
+    from notifications.tasks import deliver
+
+    _register(family, quick_project)
+    notification = Notification.objects.get()
+    written = DBTaskResult.objects.get(pk=notification.job_id)
+    enqueued = DBTaskResult.objects.get(pk=deliver.enqueue(str(notification.pk)).id)
+    columns = [f.attname for f in DBTaskResult._meta.concrete_fields if f.attname not in ("id", "enqueued_at")]
+    assert {c: getattr(written, c) for c in columns} == {c: getattr(enqueued, c) for c in columns}
+    assert written.enqueued_at <= enqueued.enqueued_at and written.task_result.status == "READY"
+    assert written.task_result.task.func is deliver.func
+
+
 def test_a_rolled_back_registration_leaves_no_notification_and_no_job(family, quick_project):
     with pytest.raises(Boom), transaction.atomic():
         _register(family, quick_project)
