@@ -51,3 +51,30 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 else:
     control_socket_disable = True
+
+# Python's full garbage collection walks every object the worker holds: 150,000 here, most of
+# them the code, settings, URL patterns and compiled templates that live as long as the worker,
+# so one took 43–51 ms and stalled the request it fell in and those queued behind it — the
+# register POST's p99 in the rush (bench/README.md, "Garbage collection"). What is loaded once
+# the app is up, and again once its pages have been drawn, is moved out of the collector's walk
+# (gc.freeze); what requests leave behind is collected as before.
+FREEZE_AFTER_REQUESTS = _int("GUNICORN_GC_FREEZE_AFTER", 200)
+
+
+def _freeze() -> None:
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def post_worker_init(worker) -> None:
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view and what it imports
+    _freeze()
+
+
+def post_request(worker, req, environ, resp) -> None:
+    if worker.nr == FREEZE_AFTER_REQUESTS:
+        _freeze()
