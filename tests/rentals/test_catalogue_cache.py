@@ -141,7 +141,7 @@ class TestCatalogueChanges:
         assert re.search(r"一居室</th><td[^>]*>99</td>", page(theirs, detail(realtime_project)))
         assert re.search(r"一居室 99套", page(theirs, listing(realtime_project.plan)))
 
-    def test_the_detail_pages_facts_changed_without_a_save_show_at_once(self, other_family, realtime_project):
+    def test_the_pages_facts_changed_without_a_save_show_at_once(self, other_family, realtime_project):
         # No signal and no new token: the 项目详情 drawn once per process is keyed on the rows as read.
         from rentals.models import Project
 
@@ -153,6 +153,8 @@ class TestCatalogueChanges:
         after = page(theirs, detail(realtime_project))
         assert "右安门外大街 1 号" in after and '<h1 class="page-title">丰台新家园</h1>' in after
         assert "二〇二七年第一批实时配租" in after.split("<h1")[0]  # the crumbs
+        Plan.objects.filter(pk=realtime_project.plan_id).update(announcement="请携带户口本原件。")
+        assert "请携带户口本原件。" in page(theirs, listing(realtime_project.plan))
 
     def test_a_project_renamed_or_added_shows_at_once_on_the_plan_list(self, other_family, realtime_project):
         theirs = other_client(other_family)
