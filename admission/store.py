@@ -224,31 +224,44 @@ def _rebase(plan_id: int, *, opens: float, rate: int, paused: bool, t: float, ca
     client().transaction(change, clock_key, debt_key)
 
 
-# The room of a project's plan as this process last read it, for a second at most: the two reads
-# (project → plan, the plan's settings) were a twentieth of a guarded page's app CPU in the
-# rush. A change reaches every server within the second; this process's own at once (`publish`
+# The room of a project's plan (and of a plan, for the 公告's box) as this process last read it,
+# for a second at most: the two reads (project → plan, the plan's settings) were a twentieth of a
+# guarded page's app CPU in the rush. A change reaches every server within the second; this process's own at once (`publish`
 # and `remember_project` forget what was seen). Only settings are kept: places, the clock and
 # passes are read from the store on every request.
 SEEN_SECONDS = 1.0
-_seen: dict[int, tuple[float, Config]] = {}
+_seen: dict[tuple[str, int], tuple[float, Config]] = {}
 
 
 def forget_seen() -> None:
     _seen.clear()
 
 
+def _seen_or_read(key, read) -> Config | None:
+    t = time.monotonic()
+    seen = _seen.get(key)
+    if seen is not None and t - seen[0] < SEEN_SECONDS:
+        return seen[1]
+    found = read()
+    if found is not None:
+        _seen[key] = (t, found)
+    return found
+
+
 @_guarded
 def config_of_project(project_id: int) -> Config | None:
     """The room of the project's plan, or None if the store does not know the project or its plan yet."""
-    t = time.monotonic()
-    seen = _seen.get(project_id)
-    if seen is not None and t - seen[0] < SEEN_SECONDS:
-        return seen[1]
-    plan_id = plan_of_project(project_id)
-    found = config(plan_id) if plan_id is not None else None
-    if found is not None:
-        _seen[project_id] = (t, found)
-    return found
+    def read() -> Config | None:
+        plan_id = plan_of_project(project_id)
+        return config(plan_id) if plan_id is not None else None
+
+    return _seen_or_read(("project", project_id), read)
+
+
+@_guarded
+def config_seen(plan_id: int) -> Config | None:
+    """`config(plan_id)`, as this process read it less than SEEN_SECONDS ago (the 公告's room box)."""
+    return _seen_or_read(("plan", plan_id), lambda: config(plan_id))
 
 
 @_guarded
