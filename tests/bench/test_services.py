@@ -46,9 +46,12 @@ def test_a_child_of_a_killed_bench_does_not_live_on():
 
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed (scripts/sysdeps.sh)")
-def test_a_redis_that_cannot_start_says_why():
+def test_a_redis_that_cannot_start_says_why(tmp_path, monkeypatch):
     # A port held by a socket that is bound but not listening looks free to a connect, and
-    # redis-server cannot bind it: the run stops at once with redis's own words.
+    # redis-server cannot bind it: the run stops at once with redis's own words. Its directory
+    # is looked for in a temporary directory of the test's own: a fault run or another test
+    # run on the machine at the same time has its own in the shared one.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         port = holder.getsockname()[1]

@@ -23,9 +23,10 @@ def test_a_worker_freezes_what_it_loaded_once_up_and_again_after_its_first_reque
     conf["post_worker_init"](SimpleNamespace())
     after_init = gc.get_freeze_count()
     assert after_init > 1000  # Django, the settings, every view and what it imports
-    kept = [object() for _ in range(10)], {"drawn": "a page"}  # noqa: F841 - what the first requests leave loaded
+    kept = [[n] for n in range(100)]  # noqa: F841 - what the first requests leave loaded
     for nr in (1, 2):
         conf["post_request"](SimpleNamespace(nr=nr), None, {}, None)
-    assert gc.get_freeze_count() == after_init
+    before_third = gc.get_freeze_count()
+    assert before_third <= after_init  # nothing more frozen (a frozen object may still be freed)
     conf["post_request"](SimpleNamespace(nr=3), None, {}, None)
-    assert gc.get_freeze_count() > after_init
+    assert gc.get_freeze_count() >= before_third + 100
