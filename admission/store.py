@@ -226,9 +226,9 @@ def _rebase(plan_id: int, *, opens: float, rate: int, paused: bool, t: float, ca
 
 # The room of a project's plan (and of a plan, for the 公告's box) as this process last read it,
 # for a second at most: the two reads (project → plan, the plan's settings) were a twentieth of a
-# guarded page's app CPU in the rush. A change reaches every server within the second; this process's own at once (`publish`
-# and `remember_project` forget what was seen). Only settings are kept: places, the clock and
-# passes are read from the store on every request.
+# guarded page's app CPU in the rush. A change reaches every server within the second; this
+# process's own at once (`publish` and `remember_project` forget what was seen). Only settings
+# are kept: places, the clock and passes are read from the store on every request.
 SEEN_SECONDS = 1.0
 _seen: dict[tuple[str, int], tuple[float, Config]] = {}
 
