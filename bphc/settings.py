@@ -119,6 +119,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers on SQLite wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_PREPARED", default=True):
+    # Parameters bound by the server, so that psycopg prepares a statement the fifth time a
+    # connection runs it and PostgreSQL stops parsing and planning it again (bench/README.md,
+    # "Prepared statements"). DB_PREPARED=0 behind a PgBouncer in transaction mode older than 1.21.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://bphc")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":

@@ -4,6 +4,7 @@ ORM does, on SQLite and on PostgreSQL: JSON, dates, decimals, encrypted ID numbe
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from bphc.statements import insert_one, read_one
@@ -52,3 +53,14 @@ def test_an_insert_gets_the_new_rows_id(family):
                                 notice_acknowledged_at=timezone.now(), person_digest=family.filing.id_digest)
     insert_one(registration)
     assert registration.pk is not None and Registration.objects.get(pk=registration.pk).number == "ST-1"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_statement_a_connection_runs_again_and_again_is_prepared_once_by_postgresql():
+    project = make_project(make_plan("ST-PR", Plan.Mode.REALTIME), "XM-PR", ("一居室",))
+    make_units(project, 2)
+    for _ in range(6):
+        assert Unit.taken_in(project.pk) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%rentals_unit%"])
+        assert cursor.fetchone()[0] >= 1  # parsed and planned once for the connection, not on every page
