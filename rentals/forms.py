@@ -1,6 +1,5 @@
 from django import forms
 
-from .models import building_label
 from .vocab import DISTRICTS, UNIT_TYPE_ORDER
 
 
@@ -66,16 +65,26 @@ class ProjectFilterForm(forms.Form):
 class UnitFilterForm(forms.Form):
     """楼号, 户型 and 只看可选 for a real-time project's units."""
 
-    building = forms.ChoiceField(label="楼号", required=False,
-                                 error_messages={"invalid_choice": "本项目没有楼号“%(value)s”，已显示第一栋楼。"})
+    # Checked against the project's buildings, not a ChoiceField's choices: never drawn (the page
+    # carries it in a hidden input), and its choices, 26 buildings at 5,000 units, were rebuilt
+    # and normalised on every detail page (issue 18).
+    building = forms.Field(label="楼号", required=False,
+                           error_messages={"invalid_choice": "本项目没有楼号“%(value)s”，已显示第一栋楼。"})
     unit_type = forms.ChoiceField(label="户型", required=False, widget=DrawnOnceSelect,
                                   error_messages={"invalid_choice": "本项目没有“%(value)s”户型，已显示全部户型。"})
     free = forms.BooleanField(label="只看可选房源", required=False, widget=DrawnOnceCheckbox)
 
     def __init__(self, data, *, unit_types, buildings) -> None:
         super().__init__(data)
-        self.fields["building"].choices = [("", "第一栋楼")] + [(b, building_label(b)) for b in buildings]
+        self.buildings = set(buildings)
         self.fields["unit_type"].choices = _choices(unit_types, UNIT_TYPE_ORDER, "全部户型")
+
+    def clean_building(self) -> str:
+        building = self.cleaned_data["building"] or ""
+        if building and building not in self.buildings:
+            raise forms.ValidationError(self.fields["building"].error_messages["invalid_choice"],
+                                        code="invalid_choice", params={"value": building})
+        return building
 
     def chosen(self) -> dict[str, str]:
         self.is_valid()

@@ -47,8 +47,10 @@ def test_the_building_choice_reads_each_building_once():
     from rentals.forms import UnitFilterForm
 
     form = UnitFilterForm({"building": "东区9号楼"}, unit_types=[], buildings=["1", "东区3号楼", "A座"])
-    assert [label for _, label in form.fields["building"].choices] == ["第一栋楼", "1号楼", "东区3号楼", "A座"]
     assert not form.is_valid() and doubled(str(form.errors)) == []
+    assert form.errors["building"] == ["本项目没有楼号“东区9号楼”，已显示第一栋楼。"]
+    valid = UnitFilterForm({"building": "东区3号楼"}, unit_types=[], buildings=["1", "东区3号楼", "A座"])
+    assert valid.is_valid() and valid.cleaned_data["building"] == "东区3号楼"
 
 
 def test_the_notice_receipt_and_export_read_each_building_once(family, family_client, project, tmp_path):
