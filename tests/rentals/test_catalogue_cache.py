@@ -232,13 +232,18 @@ class TestQueries:
 class TestRowsDrawn:
     @pytest.mark.parametrize("plan_open", [True, False])
     def test_each_taken_row_is_the_row_the_template_draws_taken(self, realtime_project, plan_open):
-        """The taken rows are made from the free ones (catalogue._as_taken): byte for byte what the
-        template draws for the unit taken, for every unit of every building, open plan or not."""
+        """The free rows are a blank row filled per unit (catalogue._free_rows) and the taken rows are
+        made from the free ones (catalogue._as_taken): byte for byte what the template draws for the
+        unit free and taken, for every unit of every building, open plan or not."""
         from django.template.loader import get_template
         from django.urls import reverse
 
         from rentals import catalogue
 
+        # Rows with and without a 朝向, and words the template escapes, next to the imported ones.
+        first = realtime_project.units.order_by("pk").first()
+        Unit.objects.filter(pk=first.pk).update(orientation="")
+        Unit.objects.filter(pk=realtime_project.units.order_by("pk")[1].pk).update(room="<1&2>", orientation='南"北')
         template = get_template("rentals/_unit_row.html")
         context = {"plan_open": plan_open,
                    "register_url": reverse("registrations:register", args=[realtime_project.pk])}
