@@ -21,6 +21,7 @@ a row changed by any means, `.update()` included, is drawn anew; the detail page
 name is used after the stretch must stay outside it: a kept stretch does not run its tags.
 """
 
+import hashlib
 import re
 from collections import OrderedDict
 
@@ -91,7 +92,9 @@ class DrawnOnceNode(Node):
 
 def _key_value(value):
     if isinstance(value, models.Model):  # the row as it was read: any change to it draws anew
-        return value._meta.label, repr(tuple(getattr(value, f.attname) for f in value._meta.concrete_fields))
+        row = repr(tuple(getattr(value, f.attname) for f in value._meta.concrete_fields))
+        # A digest, not the text: a plan's row carries its 公告 and 告知书, kilobytes a version.
+        return value._meta.label, hashlib.blake2b(row.encode(), digest_size=20).digest()
     if not isinstance(value, KEY_TYPES):
         raise TypeError(f"a {{% drawn_once %}} key must be text, a whole number, True/False, None or a model's row,"
                         f" not {type(value)}")
