@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, models
@@ -107,18 +108,20 @@ class Registration(models.Model):
         """Insert the new registration with its readable 登记编号: the plan's code and the primary
         key, so no per-plan counter row becomes the hot spot of an opening rush.
 
-        PostgreSQL hands out the key first (nextval), so the row goes in once, number and all;
-        an UPDATE after the INSERT rewrote the row and every one of its indexes (issue 18).
-        SQLite (the first run) numbers the row as it goes in, so it gets its number after.
-        Statements written out, as the rush's others are (bphc/statements.py).
+        On PostgreSQL the INSERT takes the key from the sequence and makes the number from it, in
+        one statement: an UPDATE after the INSERT rewrote the row and every one of its indexes,
+        and a nextval of its own was a round trip more (issue 18). SQLite (the first run) numbers
+        the row as it goes in, so it gets its number after. Statements written out, as the rush's
+        others are (bphc/statements.py).
         """
         table = self._meta.db_table
         if connection.vendor == "postgresql":
+            sql, fields = _numbered_insert()
+            values = [f.get_db_prep_save(f.pre_save(self, True), connection) for f in fields]
             with connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-                self.pk = cursor.fetchone()[0]
-            self.number = f"{self.plan.code}-{self.pk:06d}"
-            insert_one(self)
+                cursor.execute(sql, [self.plan.code, *values, table])
+                self.pk, self.number = cursor.fetchone()
+            self._state.adding, self._state.db = False, connection.alias
             return
         self.number = f"tmp-{uuid.uuid4().hex}"
         insert_one(self)
@@ -166,3 +169,20 @@ class Registration(models.Model):
 # model's column order, which Model.from_db expects.
 DECIDING = [f.attname for f in Registration._meta.concrete_fields
             if f.attname in {"id", "filing_id", "project_id", "unit_id", "unit_type", "number"}]
+
+
+@cache
+def _numbered_insert() -> tuple[str, list]:
+    """The registration's INSERT on PostgreSQL: the key from the sequence, the 登记编号 (the plan's
+    code, "-", the key with at least six digits, as f"{code}-{pk:06d}" writes it) made from it."""
+    quote = connection.ops.quote_name
+    fields = [f for f in Registration._meta.concrete_fields if f.attname not in ("id", "number")]
+    key = "k.n::text"
+    # Each value cast to its column's type (without a length: a cast would cut, an INSERT refuses),
+    # since in a SELECT list nothing else tells PostgreSQL what a parameter is.
+    values = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+    columns = ", ".join(quote(f.column) for f in fields)
+    return (f"INSERT INTO {quote(Registration._meta.db_table)} (id, number, {columns})"
+            f" SELECT k.n, CAST(%s AS text) || '-' || lpad({key}, greatest(6, length({key})), '0'), {values}"
+            f" FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n) AS k RETURNING id, number"), fields
+

@@ -55,7 +55,10 @@ def test_an_insert_gets_the_new_rows_id(family):
     assert registration.pk is not None and Registration.objects.get(pk=registration.pk).number == "ST-1"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+PREPARED = connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
+@pytest.mark.skipif(not PREPARED, reason="prepared statements are PostgreSQL's, and DB_PREPARED=0 turns them off")
 def test_a_statement_a_connection_runs_again_and_again_is_prepared_once_by_postgresql():
     project = make_project(make_plan("ST-PR", Plan.Mode.REALTIME), "XM-PR", ("一居室",))
     make_units(project, 2)
@@ -64,3 +67,23 @@ def test_a_statement_a_connection_runs_again_and_again_is_prepared_once_by_postg
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%rentals_unit%"])
         assert cursor.fetchone()[0] >= 1  # parsed and planned once for the connection, not on every page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the sequence's own statement is PostgreSQL's")
+def test_a_registrations_number_is_its_plans_code_and_its_key_of_six_digits_or_more(family):
+    project = make_project(make_plan("ST-NO"), "XM-NO", ("一居室",))
+    numbers = []
+    for start in (41, 1234566):  # below and past six digits
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [Registration._meta.db_table, start])
+        registration = Registration(check_code="ABCDEFGH", filing=family.filing, actor=family, plan=project.plan,
+                                    project=project, unit_type="一居室", created_at=timezone.now(),
+                                    notice_acknowledged_at=timezone.now(), person_digest=family.filing.id_digest)
+        registration.insert_numbered()
+        stored = Registration.objects.get(pk=registration.pk)
+        assert stored.number == registration.number == f"ST-NO-{registration.pk:06d}"
+        assert _fields(stored) == _fields(registration)
+        numbers.append(stored.number)
+        stored.status = Registration.Status.CANCELLED  # one active registration a family and plan
+        stored.save()
+    assert numbers == ["ST-NO-000042", "ST-NO-1234567"]
