@@ -129,11 +129,15 @@ def building_tabs(tabs: list[tuple[str, int, str]], *, free: dict[str, int], cur
 
 
 def offered_unit_types(project: Project) -> set[str]:
-    """The unit types the project offers (its `plan` loaded): from its detail page's cached entry when there is one."""
-    entry = cache.get(_key(project.plan, "project", project.pk))
-    if entry is None:
-        return set(project.offers.order_by().values_list("unit_type", flat=True))
-    return {offer.unit_type for offer in entry["offers"]}
+    """The unit types the project offers (its `plan` loaded), kept on their own: the 告知书 and the
+    register POST read them, and the detail page's entry (its tabs drawn, its offers as model
+    instances) cost them twice the read and unpickling of this."""
+    key = _key(project.plan, "offered", project.pk)
+    offered = cache.get(key)
+    if offered is None:
+        offered = set(project.offers.order_by().values_list("unit_type", flat=True))
+        cache.set(key, offered, TIMEOUT)
+    return offered
 
 
 def building_rows(project: Project, building: str, *, plan_open: bool) -> list[tuple[int, str, str, str]]:

@@ -141,6 +141,14 @@ class TestCatalogueChanges:
         assert re.search(r"一居室</th><td[^>]*>99</td>", page(theirs, detail(realtime_project)))
         assert re.search(r"一居室 99套", page(theirs, listing(realtime_project.plan)))
 
+    def test_an_offer_withdrawn_is_gone_from_the_register_page_at_once(self, other_family, quick_plan):
+        project = quick_plan.projects.get(code="XM001")
+        theirs = other_client(other_family)
+        assert 'value="二居室"' in page(theirs, f"/register/{project.pk}/")
+        project.offers.get(unit_type="二居室").delete()
+        after = page(theirs, f"/register/{project.pk}/")
+        assert 'value="一居室"' in after and 'value="二居室"' not in after
+
     def test_the_pages_facts_changed_without_a_save_show_at_once(self, other_family, realtime_project):
         # No signal and no new token: the 项目详情 drawn once per process is keyed on the rows as read.
         from rentals.models import Project
