@@ -34,17 +34,19 @@ def _converters(model: type[models.Model]) -> list[tuple[int, list, models.Expre
     return found
 
 
-def read_one(models_read: tuple[type[models.Model], ...], rest: str, params: list) -> tuple | None:
+def read_one(models_read: tuple[type[models.Model], ...], rest: str, params: list, *,
+             extra: tuple[str, ...] = ()) -> tuple | None:
     """One instance of each model from the row `SELECT <their columns> <rest>` finds, or None.
 
     `rest` is the statement's FROM, JOINs and WHERE, naming tables by their db_table. A number
     too big for any column (an address typed wrong) finds nothing, as the ORM's lookups do,
-    instead of SQLite's OverflowError.
+    instead of SQLite's OverflowError. `extra` expressions (without parameters) are selected
+    after the columns, and their values follow the instances, as the database returns them.
     """
     if any(isinstance(p, int) and not BIGINT_MIN <= p <= BIGINT_MAX for p in params):
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(_columns(m)[0] for m in models_read)} {rest}", params)
+        cursor.execute(f"SELECT {', '.join([*(_columns(m)[0] for m in models_read), *extra])} {rest}", params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -57,7 +59,7 @@ def read_one(models_read: tuple[type[models.Model], ...], rest: str, params: lis
             for convert in converters:
                 values[i] = convert(values[i], col, connection)
         built.append(model.from_db(connection.alias, names, values))
-    return tuple(built)
+    return (*built, *row[start:])
 
 
 @cache

@@ -96,7 +96,10 @@ def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]
     key = _key(project.plan, "project", project.pk)
     entry = cache.get(key)
     if entry is not None:
-        return entry, Unit.taken_in(project.pk) if project.plan.is_realtime else []
+        if not project.plan.is_realtime:
+            return entry, []
+        taken = getattr(project, "taken_units", None)  # read with the project (Project.published_with_plan)
+        return entry, taken if taken is not None else Unit.taken_in(project.pk)
     rows = list(project.units.order_by().values_list("pk", "building", "unit_type", "taken")) \
         if project.plan.is_realtime else []
     totals = Counter((b, t) for _, b, t, _ in rows)

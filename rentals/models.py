@@ -230,13 +230,26 @@ class Project(models.Model):
         return self.name
 
     @classmethod
-    def published_with_plan(cls, pk: int) -> "Project | None":
-        """The project, its plan published, with the plan loaded; written out (bphc/statements.py)."""
+    def published_with_plan(cls, pk: int, *, with_taken: bool = False) -> "Project | None":
+        """The project, its plan published, with the plan loaded; written out (bphc/statements.py).
+
+        `with_taken` (the detail page) also gives `taken_units`, (id, building, unit_type) of each
+        of its units taken now: on PostgreSQL from the same statement, one round trip fewer for
+        every page of the rush; elsewhere (SQLite, the first run) with `Unit.taken_in`.
+        """
+        merged = with_taken and connection.vendor == "postgresql"
+        extra = (f"(SELECT coalesce(json_agg(json_build_array(u.id, u.building, u.unit_type)), '[]'::json)"
+                 f" FROM {_t(Unit)} u WHERE u.project_id = {_t(cls)}.id AND u.taken)",) if merged else ()
         found = read_one((cls, Plan), f"FROM {_t(cls)} JOIN {_t(Plan)} ON {_t(Plan)}.id = {_t(cls)}.plan_id"
-                                      f" WHERE {_t(cls)}.id = %s AND {_t(Plan)}.is_published = %s", [pk, True])
+                                      f" WHERE {_t(cls)}.id = %s AND {_t(Plan)}.is_published = %s", [pk, True],
+                         extra=extra)
         if found is None:
             return None
-        project, project.plan = found
+        project, project.plan = found[:2]
+        if merged:
+            project.taken_units = [tuple(taken) for taken in found[2]]
+        elif with_taken:
+            project.taken_units = Unit.taken_in(pk)
         return project
 
     def offer_list(self, offers: list["Offer"] | None = None) -> list["Offer"]:

@@ -51,7 +51,7 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_safe
 def project(request: HttpRequest, project_id: int) -> HttpResponse:
     """详情页: the project, its 套型 and, for a real-time plan, its units one building at a time."""
-    if (project := Project.published_with_plan(project_id)) is None:
+    if (project := Project.published_with_plan(project_id, with_taken=True)) is None:
         raise Http404
     if (refusal := gate(request)) is not None:
         return refusal
