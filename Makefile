@@ -54,7 +54,7 @@ bench: sysdeps install
 	$(BIN)/python -m bench.rush $(BENCH_ARGS)
 
 # Faults mid-rush (bench/README.md, "The rush when things break"): its own PostgreSQL
-# (port 55432) and Redis (56379), nginx on 8860; exit 0 only if nothing was lost. CHAOS_ARGS="--help".
+# and Redis (free ports), nginx on 8860; exit 0 only if nothing was lost. CHAOS_ARGS="--help".
 chaos: sysdeps install
 	$(BIN)/python -m bench.faults $(CHAOS_ARGS)
 

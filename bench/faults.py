@@ -59,8 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--drain-timeout", type=float, default=90.0)
     p.add_argument("--port", type=int, default=8860,
                    help="nginx; the app servers take the next ports (0: free ports for all, as the CI test does)")
-    p.add_argument("--pg-port", type=int, default=55432, help="0: a free port")
-    p.add_argument("--redis-port", type=int, default=56379, help="0: a free port")
+    # Free ports by default: 55432 and 56379, the defaults until 2026-12-07, are inside Linux's
+    # range for outgoing connections (32768–60999), and one left in TIME_WAIT by the bench run
+    # before (its clients make thousands) kept PostgreSQL from binding: "Address already in use".
+    p.add_argument("--pg-port", type=int, default=0, help="its own PostgreSQL's port (default 0: a free port)")
+    p.add_argument("--redis-port", type=int, default=0, help="its own Redis's port (default 0: a free port)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = p.parse_args(argv)

@@ -61,3 +61,12 @@ def test_a_redis_that_cannot_start_says_why(tmp_path, monkeypatch):
     assert time.monotonic() - t < 10
     assert "Address already in use" in str(refused.value)
     assert not list(Path(tempfile.gettempdir()).glob("bphc-faults-redis-*")), "its directory is removed"
+
+
+def test_the_fault_runs_own_postgresql_and_redis_take_free_ports_by_default():
+    # Fixed ports inside the range Linux hands outgoing connections could be held in TIME_WAIT
+    # by the bench run just before, and PostgreSQL then refused to start.
+    from bench.faults import parse_args
+
+    args = parse_args([])
+    assert (args.pg_port, args.redis_port) == (0, 0)
