@@ -104,7 +104,9 @@ def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]
         if project.plan.is_realtime else []
     totals = Counter((b, t) for _, b, t, _ in rows)
     entry = {"offers": list(project.offers.all()), "totals": dict(totals), "tabs": _building_tabs(totals)}
-    cache.set(key, entry, TIMEOUT)
+    # The offered unit types with it, as the family's next page (the 告知书) asks for them.
+    cache.set_many({key: entry, _key(project.plan, "offered", project.pk): {o.unit_type for o in entry["offers"]}},
+                   TIMEOUT)
     return entry, [(pk, b, t) for pk, b, t, taken in rows if taken]
 
 
