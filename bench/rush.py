@@ -129,6 +129,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.latency: dict[str, list[float]] = {}
+        self.by_status: dict[str, dict[str, list[float]]] = {}  # the latencies of each answer apart
         self.status: dict[str, Counter] = {}
         self.errors: dict[str, Counter] = {}
         self.busy: Counter = Counter()
@@ -140,6 +141,7 @@ class Stats:
 
     def record(self, name: str, seconds: float, status: str, ok: bool) -> None:
         self.latency.setdefault(name, []).append(seconds)
+        self.by_status.setdefault(name, {}).setdefault(status, []).append(seconds)
         self.status.setdefault(name, Counter())[status] += 1
         if not ok:
             self.errors.setdefault(name, Counter())[status] += 1
@@ -154,6 +156,11 @@ class Stats:
                 "p50_ms": _ms(_pct(lat, 50)), "p95_ms": _ms(_pct(lat, 95)), "p99_ms": _ms(_pct(lat, 99)),
                 "mean_ms": _ms(sum(lat) / len(lat)), "max_ms": _ms(lat[-1]),
                 "statuses": dict(self.status[name]), "errors": dict(self.errors.get(name, {})),
+                # The register wave is two kinds of work (a registration, or "taken" without one):
+                # its p99 / p50 mixes them, so each is given apart too.
+                "by_status": {status: {"requests": len(found), "p50_ms": _ms(_pct(sorted(found), 50)),
+                                       "p99_ms": _ms(_pct(sorted(found), 99))}
+                              for status, found in self.by_status[name].items()},
             }
             if name in self.cpu:
                 cpu = self.cpu[name]
@@ -674,6 +681,11 @@ def table(result: dict) -> str:
         cpu = e.get("server_cpu_ms", {}).get("total", "")
         rows.append(f"{name:<11} {e['requests']:>8} {e['rps']:>7} {e['p50_ms']:>7} {e['p95_ms']:>7} "
                     f"{e['p99_ms']:>7} {ratio:>6} {cpu:>7} {cpu_ratio:>6}  {e['errors'] or 0}")
+    register = result["endpoints"].get("register")
+    if register and len(register["by_status"]) > 1:
+        rows.append("register by answer: " + "; ".join(
+            f"{status} ×{e['requests']} p50 {e['p50_ms']} p99 {e['p99_ms']} ms"
+            for status, e in sorted(register["by_status"].items())))
     g = result["generator"]
     lost = result["lost"]
     probes = result["floor_probes"]
