@@ -54,8 +54,8 @@ else:
 
 # Python's full garbage collection walks every object the worker holds: 150,000 here, most of
 # them the code, settings, URL patterns and compiled templates that live as long as the worker,
-# so one took 43–51 ms and stalled the request it fell in and those queued behind it — the
-# register POST's p99 in the rush (bench/README.md, "Garbage collection"). What is loaded once
+# so one took 43–51 ms and stalled the request it fell in and those queued behind it
+# (bench/README.md, "Garbage collection"). What is loaded once
 # the app is up, and again once its pages have been drawn, is moved out of the collector's walk
 # (gc.freeze); what requests leave behind is collected as before.
 FREEZE_AFTER_REQUESTS = _int("GUNICORN_GC_FREEZE_AFTER", 200)
