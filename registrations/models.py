@@ -185,4 +185,3 @@ def _numbered_insert() -> tuple[str, list]:
     return (f"INSERT INTO {quote(Registration._meta.db_table)} (id, number, {columns})"
             f" SELECT k.n, CAST(%s AS text) || '-' || lpad({key}, greatest(6, length({key})), '0'), {values}"
             f" FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n) AS k RETURNING id, number"), fields
-

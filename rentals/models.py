@@ -233,9 +233,10 @@ class Project(models.Model):
     def published_with_plan(cls, pk: int, *, with_taken: bool = False) -> "Project | None":
         """The project, its plan published, with the plan loaded; written out (bphc/statements.py).
 
-        `with_taken` (the detail page) also gives `taken_units`, (id, building, unit_type) of each
-        of its units taken now: on PostgreSQL from the same statement, one round trip fewer for
-        every page of the rush; elsewhere (SQLite, the first run) with `Unit.taken_in`.
+        `with_taken` (the detail page, on PostgreSQL) also gives `taken_units`, (id, building,
+        unit_type) of each of its units taken now, from the same statement: one round trip fewer
+        for every page of the rush. Elsewhere (SQLite, the first run) the catalogue reads them
+        itself when it needs them (`catalogue.project_catalogue`).
         """
         merged = with_taken and connection.vendor == "postgresql"
         extra = (f"(SELECT coalesce(json_agg(json_build_array(u.id, u.building, u.unit_type)), '[]'::json)"
@@ -248,8 +249,6 @@ class Project(models.Model):
         project, project.plan = found[:2]
         if merged:
             project.taken_units = [tuple(taken) for taken in found[2]]
-        elif with_taken:
-            project.taken_units = Unit.taken_in(pk)
         return project
 
     def offer_list(self, offers: list["Offer"] | None = None) -> list["Offer"]:
