@@ -81,6 +81,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--worker-share", choices=("idle", "nice"), default="idle",
                    help="the notification workers' CPU: an idle cgroup, standing for machines of their own "
                         "(default), or nice 10, as a worker sharing an app server's machine runs")
+    p.add_argument("--service-times", action="store_true",
+                   help="log each request's time inside its app worker (gunicorn's access log, %%(D)s) and give "
+                        "its p50 / p99 beside the client's: what a worker took, without the wait for a worker")
     p.add_argument("--drain-timeout", type=float, default=180.0,
                    help="seconds to wait after the rush for every notification to be sent")
     args = p.parse_args(argv)
@@ -135,6 +138,8 @@ class Stats:
         self.busy: Counter = Counter()
         # (endpoint, requests, seconds, index of the floor probe just before the wave)
         self.waves: list[tuple[str, int, float, int]] = []
+        # each wave's own latencies, in the order the waves ran: a retry wave is smaller than the first
+        self.by_wave: dict[str, list[list[float]]] = {}
         self.probes: list[dict[str, float]] = []
         self.cpu: dict[str, Counter] = {}
         self.aborted = 0
@@ -161,6 +166,11 @@ class Stats:
                 "by_status": {status: {"requests": len(found), "p50_ms": _ms(_pct(sorted(found), 50)),
                                        "p99_ms": _ms(_pct(sorted(found), 99))}
                               for status, found in self.by_status[name].items()},
+                # An endpoint that ran in several waves (the retries) mixes waves of different sizes
+                # and loads: each wave is given apart.
+                "by_wave": [{"requests": len(found), "p50_ms": _ms(_pct(sorted(found), 50)),
+                             "p99_ms": _ms(_pct(sorted(found), 99))}
+                            for found in self.by_wave.get(name, ()) if found],
             }
             if name in self.cpu:
                 cpu = self.cpu[name]
@@ -227,6 +237,7 @@ class Rush:
         if self.meter:
             self.stats.cpu.setdefault(name, Counter()).update(self.meter.spent(cpu_before, self.meter.snapshot()))
         self.stats.busy[name] += seconds
+        self.stats.by_wave.setdefault(name, []).append(self.stats.latency.get(name, [])[before:])
         self.stats.waves.append((name, len(self.stats.latency.get(name, ())) - before, seconds,
                                  len(self.stats.probes) - 1))
         return len(self.stats.latency.get(name, ())) - before, seconds
@@ -400,6 +411,9 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
     fake = FakeSms(latency).start()
     os.environ.update(fake.env())
     env = {**os.environ}
+    access_log = run_dir / f"access-{units}.log"
+    if args.service_times:
+        env.update(GUNICORN_ACCESS_LOG=str(access_log), GUNICORN_ACCESS_LOG_FORMAT=ACCESS_FORMAT)
     servers, workers, balancer = [], [], None
     try:
         for i in range(args.sms_workers):
@@ -419,6 +433,7 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
         rush = Rush(args, world, targets, deadline, meter)
         asyncio.run(rush.warm_up(rushing))
         rush.stats = Stats()
+        log_from = access_log.stat().st_size if access_log.exists() else 0  # after the warm-up
         wall0, cpu0 = time.perf_counter(), time.process_time()
         asyncio.run(rush.run(rushing))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -445,6 +460,8 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
                       "share_of_machine": round(cpu / wall / os.cpu_count(), 3)},
         "outcomes": dict(Counter(f.outcome or "none" for f in rushing)),
     }
+    if args.service_times:
+        result["service_ms"] = service_times(access_log, log_from)
     result["floor_probes"] = [{k: round(v, 1) for k, v in p.items()} for p in rush.stats.probes]
     result.update(check_database(world, rushing, rush.floor_rows))
     result["sms_latency_ms"] = latency
@@ -453,6 +470,40 @@ def run_size(args, units: int, families: int, deadline: float, latency: float = 
     result["ratios"] = ratios(rush.stats)
     result["cpu_ratios"] = cpu_ratios(result["endpoints"])
     return result
+
+
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+
+def endpoint_of(method: str, path: str) -> str | None:
+    """Which of the rush's endpoints a request of the access log was (None: another)."""
+    if path.startswith("/bench/floor/"):
+        return "floor POST" if method == "POST" else "floor GET"
+    if path == "/gzf/plans/":
+        return "plans"
+    if path.startswith("/gzf/plans/"):
+        return "projects"
+    if path.startswith("/gzf/projects/"):
+        return "detail"
+    if path.startswith("/register/"):
+        return "register" if method == "POST" else "notice"
+    if path.startswith("/registrations/") and path.endswith("/success/"):
+        return "success"
+    return None
+
+
+def service_times(log: Path, start: int) -> dict[str, dict]:
+    """p50 / p99 of the time each endpoint's requests spent inside an app worker, from byte `start`
+    of the servers' shared access log (ACCESS_FORMAT; %(D)s is microseconds)."""
+    found: dict[str, list[float]] = {}
+    with log.open("rb") as f:
+        f.seek(start)
+        for line in f.read().decode().splitlines():
+            method, path, _status, micros = line.split()
+            if name := endpoint_of(method, path):
+                found.setdefault(name, []).append(int(micros) / 1e6)
+    return {name: {"requests": len(v), "p50_ms": _ms(_pct(sorted(v), 50)), "p99_ms": _ms(_pct(sorted(v), 99))}
+            for name, v in found.items()}
 
 
 def drain(args, fake: FakeSms, workers: list, env: dict, kill: bool) -> dict:
@@ -686,6 +737,13 @@ def table(result: dict) -> str:
         rows.append("register by answer: " + "; ".join(
             f"{status} ×{e['requests']} p50 {e['p50_ms']} p99 {e['p99_ms']} ms"
             for status, e in sorted(register["by_status"].items())))
+    if register and len(register.get("by_wave", ())) > 1:
+        rows.append("register by wave: " + "; ".join(
+            f"×{e['requests']} p50 {e['p50_ms']} p99 {e['p99_ms']} ms" for e in register["by_wave"]))
+    if service := result.get("service_ms"):
+        rows.append("inside the app worker (p50 / p99 ms, p99 ÷ p50): " + "; ".join(
+            f"{name} {e['p50_ms']} / {e['p99_ms']} (×{e['p99_ms'] / e['p50_ms']:.2f})"
+            for name in ORDER if (e := service.get(name))))
     g = result["generator"]
     lost = result["lost"]
     probes = result["floor_probes"]

@@ -36,6 +36,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # Access logs cost a write per request; the balancer usually keeps them. "-" is stdout.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's own format unless told otherwise; %(D)s is the microseconds the worker spent on
+# the request (the bench's --service-times reads it).
+if os.environ.get("GUNICORN_ACCESS_LOG_FORMAT"):
+    access_log_format = os.environ["GUNICORN_ACCESS_LOG_FORMAT"]
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None

@@ -69,7 +69,7 @@ def run_bench(tmp_path: Path, db_url: str, options: list[str]) -> dict:
 
 def test_a_small_rush_answers_everyone_gives_no_unit_twice_and_loses_nothing(tmp_path):
     size = run_bench(tmp_path, _bench_db_url(),
-                     ["--sizes", "12x80", "--floor-requests", "20", "--time-limit", "90"])
+                     ["--sizes", "12x80", "--floor-requests", "20", "--time-limit", "90", "--service-times"])
     assert sum(sum(e["errors"].values()) for e in size["endpoints"].values()) == 0
     assert size["units_given_twice"] == 0
     assert size["lost"] == {"success_without_row": 0, "row_without_success": 0, "row_of_another_family": 0}
@@ -79,3 +79,11 @@ def test_a_small_rush_answers_everyone_gives_no_unit_twice_and_loses_nothing(tmp
     # The worker sent every registration's 登记成功 through the fake provider exactly once.
     assert size["notifications"]["reached_once"] == size["registrations"]
     assert size["notifications"]["provider_requests"] == size["registrations"]
+    # The register endpoint's waves (first tries, then the retries) add up to all of its requests,
+    # and each of its requests was timed inside an app worker too, never longer than its client saw.
+    register = size["endpoints"]["register"]
+    assert len(register["by_wave"]) > 1
+    assert sum(w["requests"] for w in register["by_wave"]) == register["requests"]
+    inside = size["service_ms"]["register"]
+    assert inside["requests"] == register["requests"]
+    assert 0 < inside["p50_ms"] <= register["p50_ms"]

@@ -30,3 +30,10 @@ def test_a_worker_freezes_what_it_loaded_once_up_and_again_after_its_first_reque
     assert before_third <= after_init  # nothing more frozen (a frozen object may still be freed)
     conf["post_request"](SimpleNamespace(nr=3), None, {}, None)
     assert gc.get_freeze_count() >= before_third + 100
+
+
+def test_the_access_log_keeps_gunicorns_format_unless_one_is_given(monkeypatch):
+    monkeypatch.delenv("GUNICORN_ACCESS_LOG_FORMAT", raising=False)
+    assert "access_log_format" not in runpy.run_path(str(CONF))
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG_FORMAT", "%(m)s %(U)s %(s)s %(D)s")
+    assert runpy.run_path(str(CONF))["access_log_format"] == "%(m)s %(U)s %(s)s %(D)s"
