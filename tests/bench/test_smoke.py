@@ -79,10 +79,10 @@ def test_a_small_rush_answers_everyone_gives_no_unit_twice_and_loses_nothing(tmp
     # The worker sent every registration's 登记成功 through the fake provider exactly once.
     assert size["notifications"]["reached_once"] == size["registrations"]
     assert size["notifications"]["provider_requests"] == size["registrations"]
-    # The register endpoint's waves (first tries, then the retries) add up to all of its requests,
+    # The register endpoint's waves (first tries, then any retries) add up to all of its requests,
     # and each of its requests was timed inside an app worker too, never longer than its client saw.
     register = size["endpoints"]["register"]
-    assert len(register["by_wave"]) > 1
+    assert register["by_wave"]
     assert sum(w["requests"] for w in register["by_wave"]) == register["requests"]
     inside = size["service_ms"]["register"]
     assert inside["requests"] == register["requests"]
