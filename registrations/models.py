@@ -7,7 +7,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
-from bphc.statements import insert_one
+from bphc.statements import insert_one, read_one
 from filings.models import Filing
 from rentals.models import Plan, Project, Unit
 from rentals.vocab import UnitType
@@ -103,6 +103,25 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def for_success_page(cls, pk: int, filing: Filing) -> "Registration | None":
+        """The family's registration with its plan, project and unit (None for a quick plan's), as
+        登记成功 shows it, or None when it is not theirs. Every family of the rush opens it once it
+        has registered, so the statement is written out (bphc/statements.py): the ORM compiled a
+        four-table select_related on each one."""
+        reg, plan, project, unit = (m._meta.db_table for m in (cls, Plan, Project, Unit))
+        found = read_one((cls, Plan, Project, Unit),
+                         f"FROM {reg} JOIN {plan} ON {plan}.id = {reg}.plan_id JOIN {project} ON {project}.id ="
+                         f" {reg}.project_id LEFT JOIN {unit} ON {unit}.id = {reg}.unit_id"
+                         f" WHERE {reg}.id = %s AND {reg}.filing_id = %s", [pk, filing.pk])
+        if found is None:
+            return None
+        registration, registration.plan, registration.project, registration.unit = found
+        if registration.unit.pk is None:  # a quick plan's: the unit's columns were all NULL
+            registration.unit = None
+        registration.filing = filing
+        return registration
 
     def insert_numbered(self) -> None:
         """Insert the new registration with its readable 登记编号: the plan's code and the primary

@@ -27,13 +27,12 @@ from .services import (
 )
 
 
-def _get_registration_for_family(request: HttpRequest, pk: int, rows: QuerySet | None = None) -> Registration:
+def _get_registration_for_family(request: HttpRequest, pk: int) -> Registration:
     """The registration if it belongs to the signed-in family's filing, else 404."""
     filing = family_filing(request)
     if filing is None:
         raise Http404
-    rows = Registration.objects.with_related() if rows is None else rows
-    registration = get_object_or_404(rows, pk=pk, filing=filing)
+    registration = get_object_or_404(Registration.objects.with_related(), pk=pk, filing=filing)
     registration.filing = filing
     return registration
 
@@ -156,8 +155,9 @@ def _refused(request, context: dict, reasons: list[Refusal], status: int = 200) 
 def success(request: HttpRequest, pk: int) -> HttpResponse:
     """登记成功: the number and three ways on."""
     # Only what the page shows: a seven-table join cost PostgreSQL more to plan than to run.
-    rows = Registration.objects.select_related("plan", "project", "unit")
-    registration = _get_registration_for_family(request, pk, rows)
+    filing = family_filing(request)
+    if filing is None or (registration := Registration.for_success_page(pk, filing)) is None:
+        raise Http404
     return render(request, "registrations/success.html", {"registration": registration})
 
 

@@ -57,6 +57,19 @@ class TestCancelledRegistration:
         registration = _register(family, quick_project, unit_type="一居室")
         page = family_client.get(reverse("registrations:success", args=[registration.pk])).content.decode()
         assert "<h1>登记成功</h1>" in page and "已取消" not in page
+        assert quick_project.name in page and "一居室" in page and quick_project.plan.name in page
+
+    def test_the_success_page_names_the_flat_the_family_took(self, family_client, family, realtime_project):
+        unit = realtime_project.units.last()
+        registration = _register(family, realtime_project, unit=unit)
+        page = family_client.get(reverse("registrations:success", args=[registration.pk])).content.decode()
+        assert "<h1>登记成功</h1>" in page and registration.number in page
+        assert realtime_project.name in page and unit.label in page
+
+    def test_another_familys_success_page_is_not_found(self, family_client, other_family, quick_project):
+        registration = _register(other_family, quick_project, unit_type="一居室")
+        assert family_client.get(reverse("registrations:success", args=[registration.pk])).status_code == 404
+        assert family_client.get(f"/registrations/{2**70}/success/").status_code == 404
 
     def test_the_print_preview_of_a_cancelled_receipt_says_void(self, family_client, family, quick_project):
         registration = _register(family, quick_project, unit_type="一居室")
