@@ -43,13 +43,26 @@ def read_one(models_read: tuple[type[models.Model], ...], rest: str, params: lis
     instead of SQLite's OverflowError. `extra` expressions (without parameters) are selected
     after the columns, and their values follow the instances, as the database returns them.
     """
+    rows = _read(models_read, rest, params, extra, many=False)
+    return rows[0] if rows else None
+
+
+def read_all(models_read: tuple[type[models.Model], ...], rest: str, params: list) -> list[tuple]:
+    """Every row `SELECT <their columns> <rest>` finds (`rest` with its ORDER BY), each as
+    read_one gives one."""
+    return _read(models_read, rest, params, (), many=True)
+
+
+def _read(models_read, rest: str, params: list, extra: tuple[str, ...], *, many: bool) -> list[tuple]:
     if any(isinstance(p, int) and not BIGINT_MIN <= p <= BIGINT_MAX for p in params):
-        return None
+        return []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join([*(_columns(m)[0] for m in models_read), *extra])} {rest}", params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
+        rows = cursor.fetchall() if many else [row for row in [cursor.fetchone()] if row is not None]
+    return [_built(models_read, row) for row in rows]
+
+
+def _built(models_read, row: tuple) -> tuple:
     built, start = [], 0
     for model in models_read:
         names = _columns(model)[1]

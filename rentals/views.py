@@ -21,7 +21,7 @@ STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
 def plans(request: HttpRequest) -> HttpResponse:
     """计划列表: every published plan with its projects' names; anyone may look."""
     now = timezone.now()
-    rows = list(Plan.objects.published())
+    rows = Plan.published_list()
     names = catalogue.project_names(rows)
     for plan in rows:
         plan.listed_projects = names[plan.pk]

@@ -69,3 +69,22 @@ def test_it_uses_a_fixed_number_of_queries(stranger, family_client, tmp_path, pl
     # A signed-in family adds the look-ups of its user and filing (the gate).
     with django_assert_max_num_queries(4):
         assert family_client.get(URL).status_code == 200
+
+
+def test_the_plans_come_as_the_orm_lists_them(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bphc.statements import read_all
+
+    now = timezone.now()
+    for code, opens, published in (("B", 1, True), ("A", 1, True), ("C", 3, True), ("D", 2, False), ("E", -2, True)):
+        Plan.objects.create(code=code, name=f"计划{code}", mode=Plan.Mode.QUICK, opens_at=now - dt.timedelta(days=opens),
+                            closes_at=now + dt.timedelta(days=9), is_published=published)
+    listed = Plan.published_list()
+    orm = list(Plan.objects.published())
+    assert [p.code for p in listed] == [p.code for p in orm] == ["E", "A", "B", "C"]  # newest window first, then code
+    fields = [f.attname for f in Plan._meta.concrete_fields]
+    assert [[getattr(p, f) for f in fields] for p in listed] == [[getattr(p, f) for f in fields] for p in orm]
+    assert read_all((Plan,), f"FROM {Plan._meta.db_table} WHERE id = %s", [2**70]) == []
