@@ -80,8 +80,9 @@ def test_the_plans_come_as_the_orm_lists_them(db):
 
     now = timezone.now()
     for code, opens, published in (("B", 1, True), ("A", 1, True), ("C", 3, True), ("D", 2, False), ("E", -2, True)):
-        Plan.objects.create(code=code, name=f"计划{code}", mode=Plan.Mode.QUICK, opens_at=now - dt.timedelta(days=opens),
-                            closes_at=now + dt.timedelta(days=9), is_published=published)
+        Plan.objects.create(code=code, name=f"计划{code}", mode=Plan.Mode.QUICK,
+                            opens_at=now - dt.timedelta(days=opens), closes_at=now + dt.timedelta(days=9),
+                            is_published=published)
     listed = Plan.published_list()
     orm = list(Plan.objects.published())
     assert [p.code for p in listed] == [p.code for p in orm] == ["E", "A", "B", "C"]  # newest window first, then code
