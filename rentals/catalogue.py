@@ -36,8 +36,8 @@ def catalogue_renew(*, plan_ids) -> None:
 
 # What the entries hold; a change of shape takes a new one, so that a deploy does not read the
 # entries the code before it left in Redis under the same plan token (none until 2026-12-04; 2: drawn
-# project cards, building tabs).
-FORMAT = "2"
+# project cards, building tabs; 3: drawn 套型 rows).
+FORMAT = "3"
 
 
 def _key(plan: Plan, *parts) -> str:
@@ -88,12 +88,14 @@ def project_card(project: Project, query: str) -> SafeString:
 
 
 def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]]]:
-    """The detail page's {"offers", "totals": {(building, unit_type): units}}, and the units taken now.
+    """The detail page's {"offers", "totals": {(building, unit_type): units}, "tabs"}, and the units taken now.
 
-    Taken units are (id, building, unit_type). On a miss one read of the project's units
-    gives both; a quick plan's project has no units to read.
+    "offers" are (unit_type, its row of the 套型 table drawn, blank where its free units go:
+    `fill` it) in 套型 order. Taken units are (id, building, unit_type). On a miss one read of
+    the project's units gives both; a quick plan's project has no units to read.
     """
-    key = _key(project.plan, "project", project.pk)
+    # The plan's mode in the key: a real-time plan's offer rows have a column a quick plan's lack.
+    key = _key(project.plan, "project", project.pk, project.plan.mode)
     entry = cache.get(key)
     if entry is not None:
         if not project.plan.is_realtime:
@@ -103,9 +105,11 @@ def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]
     rows = list(project.units.order_by().values_list("pk", "building", "unit_type", "taken")) \
         if project.plan.is_realtime else []
     totals = Counter((b, t) for _, b, t, _ in rows)
-    entry = {"offers": list(project.offers.all()), "totals": dict(totals), "tabs": _building_tabs(totals)}
+    offers = [(o.unit_type, _draw("rentals/_offer_row.html", {"o": o, "plan": project.plan}, blanks=("free",)))
+              for o in project.offer_list()]
+    entry = {"offers": offers, "totals": dict(totals), "tabs": _building_tabs(totals)}
     # The offered unit types with it, as the family's next page (the 告知书) asks for them.
-    cache.set_many({key: entry, _key(project.plan, "offered", project.pk): {o.unit_type for o in entry["offers"]}},
+    cache.set_many({key: entry, _key(project.plan, "offered", project.pk): {unit_type for unit_type, _ in offers}},
                    TIMEOUT)
     return entry, [(pk, b, t) for pk, b, t, taken in rows if taken]
 

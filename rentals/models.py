@@ -261,10 +261,9 @@ class Project(models.Model):
             project.taken_units = [tuple(taken) for taken in found[2]]
         return project
 
-    def offer_list(self, offers: list["Offer"] | None = None) -> list["Offer"]:
-        """The offers (these, or from the prefetch cache when there is one) in 套型 order (一居室 before 二居室)."""
-        offers = self.offers.all() if offers is None else offers
-        return sorted(offers, key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
+    def offer_list(self) -> list["Offer"]:
+        """The offers (from the prefetch cache when there is one) in 套型 order (一居室 before 二居室)."""
+        return sorted(self.offers.all(), key=lambda o: UNIT_TYPE_ORDER.get(o.unit_type, 99))
 
     def rent_text(self) -> str:
         offers = self.offer_list()

@@ -15,6 +15,8 @@ from .models import Plan, Project, building_label
 
 # Open plans first: that is what a family comes for.
 STATE_ORDER = {Plan.State.OPEN: 0, Plan.State.UPCOMING: 1, Plan.State.CLOSED: 2}
+# The text either side of a 套型 row in rentals/project.html's table, as the loop it replaced laid it out.
+OFFER_LOOP = ("\n        ", "\n        ")
 
 
 @require_safe
@@ -56,28 +58,33 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
     if (refusal := gate(request)) is not None:
         return refusal
     entry, taken = catalogue.project_catalogue(project)
-    offers = project.offer_list(entry["offers"])
-    context = {"project": project, "plan": project.plan, "offers": offers, "now": timezone.now(),
-               "offer_types": [o.unit_type for o in offers],
+    offer_types = [unit_type for unit_type, _ in entry["offers"]]
+    context = {"project": project, "plan": project.plan, "now": timezone.now(), "offer_types": offer_types,
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
-        context.update(_units_context(request, project, offers, entry, taken))
+        context.update(_units_context(request, project, offer_types, entry, taken))
         status = 400 if context["form"].errors else 200
+    else:  # no units: the 套型 rows as drawn, without a 可选 column
+        context["offer_table"] = _as_loop([row for _, row in entry["offers"]], *OFFER_LOOP)
     return render(request, "rentals/project.html", context, status=status)
 
 
-def _units_context(request: HttpRequest, project: Project, offers: list, entry: dict, taken: list) -> dict:
-    """The building tabs with their counts, and the chosen building's rows, each free or taken as it is now."""
+def _units_context(request: HttpRequest, project: Project, offer_types: list[str], entry: dict, taken: list) -> dict:
+    """The 套型 rows and building tabs with what is free of each, and the chosen building's rows,
+    each free or taken as it is now."""
     totals = entry["totals"]
     free = {name: n for name, n, _ in entry["tabs"]}
     for _, name, _ in taken:
         if name in free:  # else a unit added since the catalogue was read
             free[name] -= 1
     taken_types = Counter(unit_type for _, _, unit_type in taken)
-    for offer in offers:
-        offer.free = sum(n for (_, t), n in totals.items() if t == offer.unit_type) - taken_types[offer.unit_type]
-    form = UnitFilterForm(request.GET or None, unit_types=[o.unit_type for o in offers], buildings=list(free))
+    free_of_type = Counter()
+    for (_, unit_type), n in totals.items():
+        free_of_type[unit_type] += n
+    offer_rows = [catalogue.fill(row, free=free_of_type[unit_type] - taken_types[unit_type])
+                  for unit_type, row in entry["offers"]]
+    form = UnitFilterForm(request.GET or None, unit_types=offer_types, buildings=list(free))
     chosen = form.chosen()
     building = chosen.pop("building", None) or next(iter(free), None)
     unit_type, free_only = chosen.get("unit_type"), chosen.get("free")
@@ -88,6 +95,7 @@ def _units_context(request: HttpRequest, project: Project, offers: list, entry: 
     keep_query = urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v})
     tabs = catalogue.building_tabs(entry["tabs"], free=free, current=building, keep_query=keep_query)
     return {"form": form, "buildings": list(free), "tab_strip": _as_loop(tabs, "\n      ", "\n    "),
+            "offer_table": _as_loop(offer_rows, *OFFER_LOOP),
             "building": building, "building_label": building_label(building or ""),
             "unit_rows": unit_rows, "unit_table": _as_loop(unit_rows, "\n        ", "\n        ")}
 

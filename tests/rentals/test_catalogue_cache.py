@@ -266,6 +266,17 @@ class TestRowsDrawn:
 
 
 class TestDeploys:
+    def test_a_plans_mode_changed_without_a_save_draws_its_own_offer_table(self, other_family, realtime_project):
+        # The 套型 rows are drawn once per plan version, with a 可选 cell only in a real-time plan.
+        theirs = other_client(other_family)
+        with_free = re.compile(r'<td data-label="套数">12</td><td data-label="可选">\d+</td>')
+        assert with_free.search(page(theirs, detail(realtime_project)))
+        Plan.objects.filter(pk=realtime_project.plan_id).update(mode=Plan.Mode.QUICK)
+        quick = page(theirs, detail(realtime_project))
+        assert 'data-label="可选"' not in quick and '<td data-label="套数">12</td><td data-label="面积（㎡）">' in quick
+        Plan.objects.filter(pk=realtime_project.plan_id).update(mode=Plan.Mode.REALTIME)
+        assert with_free.search(page(theirs, detail(realtime_project)))
+
     def test_entries_written_by_the_code_before_are_not_read(self, other_family, realtime_project):
         """A deploy that changes what an entry holds meets Redis full of the old ones (same plan
         token): the pages must not read them, or every catalogue page fails for an hour."""
