@@ -59,7 +59,9 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
         return refusal
     entry, taken = catalogue.project_catalogue(project)
     offer_types = [unit_type for unit_type, _ in entry["offers"]]
-    context = {"project": project, "plan": project.plan, "now": timezone.now(), "offer_types": offer_types,
+    now = timezone.now()
+    context = {"project": project, "plan": project.plan, "now": now, "state": project.plan.state(now),
+               "offer_types": offer_types,
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
@@ -94,7 +96,8 @@ def _units_context(request: HttpRequest, project: Project, offer_types: list[str
                  if (not unit_type or row_type == unit_type) and not (free_only and pk in taken_ids)]
     keep_query = urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v})
     tabs = catalogue.building_tabs(entry["tabs"], free=free, current=building, keep_query=keep_query)
-    return {"form": form, "buildings": list(free), "tab_strip": _as_loop(tabs, "\n      ", "\n    "),
+    return {"form": form, "buildings": list(free), "district": request.GET.get("district", ""),
+            "tab_strip": _as_loop(tabs, "\n      ", "\n    "),
             "offer_table": _as_loop(offer_rows, *OFFER_LOOP),
             "building": building, "building_label": building_label(building or ""),
             "unit_rows": unit_rows, "unit_table": _as_loop(unit_rows, "\n        ", "\n        ")}
