@@ -3,6 +3,7 @@ next page load, for every family, and no family's data reaches another's page.""
 
 import difflib
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.test import Client
 
 from registrations.models import Registration
 from registrations.services import registration_cancel, registration_create
+from rentals import catalogue
 from rentals.models import Plan, Unit
 
 from .workbook import load, plan_row, project_row, units_for
@@ -46,6 +48,18 @@ def other_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+class _Counting:
+    """The cache, its reads counted."""
+
+    def __init__(self, cache) -> None:
+        self._cache, self.reads = cache, 0
+
+    def __getattr__(self, name: str):
+        if name in ("get", "get_many"):
+            self.reads += 1
+        return getattr(self._cache, name)
 
 
 def register(user, project, unit) -> Registration:
@@ -222,6 +236,16 @@ class TestQueries:
         # the user with its filing; project and plan; the taken units; the family's registration in the plan
         with django_assert_max_num_queries(4):
             assert family_client.get(detail(realtime_project) + "?building=2").status_code == 200
+
+    def test_a_warm_detail_page_reads_its_catalogue_in_one_round_trip(self, family_client, realtime_project):
+        # The entry and the rows of the building shown in one get_many: the first look (no building
+        # asked), a building asked, and one the project has not (the first is shown, with a message).
+        for query in ("", "?building=2", "?building=99"):
+            family_client.get(detail(realtime_project) + query)
+            with mock.patch.object(catalogue, "cache", _Counting(catalogue.cache)) as counting:
+                response = family_client.get(detail(realtime_project) + query)
+            assert response.status_code in (200, 400) and '<td data-label="套型">' in response.content.decode()
+            assert counting.reads == 1, query
 
     def test_a_warm_plan_list_reads_only_the_plans(self, family_client, realtime_project,
                                                    django_assert_max_num_queries):
