@@ -9,11 +9,12 @@ with one query and lays them over the catalogue (the counts, and which of its tw
 unit gets), so a claim or a cancel shows on the next page load, on every server. Nothing
 about a family is kept here; the page around the catalogue (the header, the family's
 standing) is drawn per request. When Redis is away, `cache.get` misses and pages read the
-database.
+database. Each process keeps what it has read (`kept`): an entry under a token never changes.
 """
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from types import SimpleNamespace
 
 from django.core.cache import cache
@@ -40,6 +41,64 @@ def catalogue_renew(*, plan_ids) -> None:
 FORMAT = "3"
 
 
+class _Kept:
+    """The shared cache's catalogue entries, kept by this process as well once read or written.
+
+    Every key here carries its plan's `catalogue_token`, which each page reads afresh with the
+    plan's row, and which any change to a project, an offer or a unit replaces in that change's
+    own transaction: what is under a key never changes, so a process that has read it may keep
+    it, and a change is seen at once by every process, since its pages ask for new keys. On the
+    rush's pages the Redis round trip and the unpickling (~50 KB for a building's rows) cost
+    0.2–0.5 ms a page (issue 18). Kept values are shared by every request of the process: they
+    are read, never changed. The least recently used go beyond LIMIT (a building's rows are
+    ~0.1 MB in memory).
+    """
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()  # gunicorn's threaded workers share one
+
+    def get_many(self, keys: list[str]) -> dict:
+        found, missing = {}, []
+        with self._lock:
+            for key in keys:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found[key] = self._items[key]
+                else:
+                    missing.append(key)
+        if missing:
+            read = cache.get_many(missing)
+            self._keep(read)
+            found.update(read)
+        return found
+
+    def get(self, key: str):
+        return self.get_many([key]).get(key)
+
+    def set_many(self, values: dict) -> None:
+        cache.set_many(values, TIMEOUT)
+        self._keep(values)
+
+    def set(self, key: str, value) -> None:
+        self.set_many({key: value})
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def _keep(self, values: dict) -> None:
+        with self._lock:
+            self._items.update(values)
+            while len(self._items) > self.LIMIT:
+                self._items.popitem(last=False)
+
+
+kept = _Kept()
+
+
 def _key(plan: Plan, *parts) -> str:
     return ":".join(["catalogue", FORMAT, str(plan.pk), plan.catalogue_token, *map(str, parts)])
 
@@ -47,7 +106,7 @@ def _key(plan: Plan, *parts) -> str:
 def project_names(plans: list[Plan]) -> dict[int, list[Project]]:
     """Plan id → its projects (id, code, name) for the plan list, one read for the plans the cache lacks."""
     keys = {plan.pk: _key(plan, "names") for plan in plans}
-    found = cache.get_many(keys.values())
+    found = kept.get_many(list(keys.values()))
     names = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [pk for pk in keys if pk not in names]
     if missing:
@@ -55,36 +114,37 @@ def project_names(plans: list[Plan]) -> dict[int, list[Project]]:
             names[pk] = []
         for project in Project.objects.filter(plan__in=missing).only("id", "plan_id", "name", "code"):
             names[project.plan_id].append(project)
-        cache.set_many({keys[pk]: names[pk] for pk in missing}, TIMEOUT)
+        kept.set_many({keys[pk]: names[pk] for pk in missing})
     return names
 
 
-def plan_projects(plan: Plan) -> list[Project]:
-    """The plan's projects, their offers prefetched, with `total_units` and `free_units` now.
+def plan_projects(plan: Plan) -> tuple[list[Project], dict[int, int]]:
+    """The plan's projects, their offers prefetched and `total_units` counted, and {project id: its
+    units free now} (a quick plan's projects have no units).
 
     Each has its card on the project list drawn (`drawn_card`, rentals/_project_card.html),
-    blank where the free units and the filter's query go: fill it with `project_card`.
+    blank where the free units and the filter's query go: fill it with `project_card`. The
+    projects are kept (`kept`) and shared by every request: what is free is beside them, not on them.
     """
-    key = _key(plan, "projects")
-    rows = cache.get(key)
+    key = _key(plan, "projects", plan.mode)  # a real-time plan's cards say what is free
+    rows = kept.get(key)
     if rows is None:
-        # The counts are read with the projects; the cached `free_units` is replaced on every hit.
+        # The counts are read with the projects.
         rows = list(plan.projects.with_unit_counts().prefetch_related("offers"))
         for project in rows:
             project.drawn_card = _draw("rentals/_project_card.html", {"p": project, "plan": plan},
                                        blanks=("free", "query_suffix"))
-        cache.set(key, rows, TIMEOUT)
-    elif plan.is_realtime:  # a quick plan has no units
-        taken = Unit.taken_counts([p.pk for p in rows])  # an index scan of the taken ones only
-        for project in rows:
-            project.free_units = project.total_units - taken.get(project.pk, 0)
-    return rows
+        kept.set(key, rows)
+        return rows, {project.pk: project.free_units for project in rows}
+    if not plan.is_realtime:
+        return rows, {}
+    taken = Unit.taken_counts([p.pk for p in rows])  # an index scan of the taken ones only
+    return rows, {project.pk: project.total_units - taken.get(project.pk, 0) for project in rows}
 
 
-def project_card(project: Project, query: str) -> SafeString:
+def project_card(project: Project, query: str, free: int | str) -> SafeString:
     """The project's card as the list shows it now: its free units, its link keeping the filter."""
-    return fill(project.drawn_card, free=getattr(project, "free_units", ""),
-                query_suffix=f"?{query}" if query else "")
+    return fill(project.drawn_card, free=free, query_suffix=f"?{query}" if query else "")
 
 
 # Each project's buildings, the first first, as this process last read its entry, by plan token:
@@ -111,7 +171,7 @@ def project_catalogue(project: Project, *, building: str = "", plan_open: bool =
     first, names = _buildings.get((plan.catalogue_token, project.pk), (None, frozenset()))
     wanted = (building if building in names else first) if plan.is_realtime else None
     rows_key = _rows_key(project, wanted, plan_open) if wanted else None
-    found = cache.get_many([key, rows_key] if rows_key else [key])
+    found = kept.get_many([key, rows_key] if rows_key else [key])
     rows = {wanted: found[rows_key]} if rows_key in found else {}
     entry = found.get(key)
     if entry is not None:
@@ -127,8 +187,7 @@ def project_catalogue(project: Project, *, building: str = "", plan_open: bool =
               for o in project.offer_list()]
     entry = {"offers": offers, "totals": dict(totals), "tabs": _building_tabs(totals)}
     # The offered unit types with it, as the family's next page (the 告知书) asks for them.
-    cache.set_many({key: entry, _key(plan, "offered", project.pk): {unit_type for unit_type, _ in offers}},
-                   TIMEOUT)
+    kept.set_many({key: entry, _key(plan, "offered", project.pk): frozenset(unit_type for unit_type, _ in offers)})
     _remember_buildings(plan, project, entry)
     return entry, [(pk, b, t) for pk, b, t, taken in units if taken], rows
 
@@ -169,10 +228,10 @@ def offered_unit_types(project: Project) -> set[str]:
     register POST read them, and the detail page's entry (its tabs drawn, its offers as model
     instances) cost them twice the read and unpickling of this."""
     key = _key(project.plan, "offered", project.pk)
-    offered = cache.get(key)
+    offered = kept.get(key)
     if offered is None:
-        offered = set(project.offers.order_by().values_list("unit_type", flat=True))
-        cache.set(key, offered, TIMEOUT)
+        offered = frozenset(project.offers.order_by().values_list("unit_type", flat=True))
+        kept.set(key, offered)
     return offered
 
 
@@ -187,7 +246,7 @@ def building_rows(project: Project, building: str, *, plan_open: bool, read: dic
     rows = (read or {}).get(building)
     key = _rows_key(project, building, plan_open)
     if rows is None:
-        rows = cache.get(key)
+        rows = kept.get(key)
     if rows is None:
         row = get_template("rentals/_unit_row.html")
         # Sorted here; the model's ordering would join rentals_project to sort by it.
@@ -197,7 +256,7 @@ def building_rows(project: Project, building: str, *, plan_open: bool, read: dic
         free = _free_rows(units, row, context)
         rows = [(u.pk, u.unit_type, f, t) for u, f, t in zip(units, free, _as_taken(units, free, row, context),
                                                               strict=True)]
-        cache.set(key, rows, TIMEOUT)
+        kept.set(key, rows)
     return rows
 
 

@@ -38,14 +38,15 @@ def projects(request: HttpRequest, plan_id: int) -> HttpResponse:
         raise Http404
     if (refusal := gate(request)) is not None:
         return refusal
-    rows = catalogue.plan_projects(plan)  # the same for every family, the taken units counted afresh
+    rows, free = catalogue.plan_projects(plan)  # the same for every family, the taken units counted afresh
     form = ProjectFilterForm(request.GET or None, districts=[p.district for p in rows],
                              unit_types=[o.unit_type for p in rows for o in p.offers.all()])
     chosen = form.chosen()
     shown = [p for p in rows if _matches(p, **chosen)]
     query = urlencode(chosen)
-    context = {"plan": plan, "projects": shown, "cards": [catalogue.project_card(p, query) for p in shown],
-               "total": len(rows), "form": form, "query": query,
+    context = {"plan": plan, "projects": shown,
+               "cards": [catalogue.project_card(p, query, free.get(p.pk, "")) for p in shown], "total": len(rows),
+               "form": form, "query": query,
                "unit_types": {o.unit_type for p in rows for o in p.offers.all()}}
     return render(request, "rentals/projects.html", context, status=400 if form.errors else 200)
 
