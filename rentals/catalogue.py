@@ -147,39 +147,22 @@ def project_card(project: Project, query: str, free: int | str) -> SafeString:
     return fill(project.drawn_card, free=free, query_suffix=f"?{query}" if query else "")
 
 
-# Each project's buildings, the first first, as this process last read its entry, by plan token:
-# the detail page reads the rows of the building asked for (or of the first) with the entry, in one
-# round trip to Redis instead of two. Only a building the entry names makes a key.
-_buildings: dict[tuple[str, int], tuple[str, frozenset]] = {}
-BUILDINGS_KEPT = 4096
-
-
-def project_catalogue(project: Project, *, building: str = "", plan_open: bool = False
-                      ) -> tuple[dict, list[tuple[int, str, str]], dict[str, list]]:
-    """The detail page's {"offers", "totals": {(building, unit_type): units}, "tabs"}, the units
-    taken now, and {building: its rows} where they came with the entry.
+def project_catalogue(project: Project) -> tuple[dict, list[tuple[int, str, str]]]:
+    """The detail page's {"offers", "totals": {(building, unit_type): units}, "tabs"}, and the units taken now.
 
     "offers" are (unit_type, its row of the 套型 table drawn, blank where its free units go:
-    `fill` it) in 套型 order. Taken units are (id, building, unit_type). The rows are those of
-    `building` (the first building when it is ""), as `building_rows` gives them, read in the
-    same round trip when the cache has them. On a miss one read of the project's units gives
-    the entry and the taken units; a quick plan's project has no units to read.
+    `fill` it) in 套型 order. Taken units are (id, building, unit_type). On a miss one read of
+    the project's units gives both; a quick plan's project has no units to read.
     """
     plan = project.plan
     # The plan's mode in the key: a real-time plan's offer rows have a column a quick plan's lack.
     key = _key(plan, "project", project.pk, plan.mode)
-    first, names = _buildings.get((plan.catalogue_token, project.pk), (None, frozenset()))
-    wanted = (building if building in names else first) if plan.is_realtime else None
-    rows_key = _rows_key(project, wanted, plan_open) if wanted else None
-    found = kept.get_many([key, rows_key] if rows_key else [key])
-    rows = {wanted: found[rows_key]} if rows_key in found else {}
-    entry = found.get(key)
+    entry = kept.get(key)
     if entry is not None:
-        _remember_buildings(plan, project, entry)
         if not plan.is_realtime:
-            return entry, [], rows
+            return entry, []
         taken = getattr(project, "taken_units", None)  # read with the project (Project.published_with_plan)
-        return entry, taken if taken is not None else Unit.taken_in(project.pk), rows
+        return entry, taken if taken is not None else Unit.taken_in(project.pk)
     units = list(project.units.order_by().values_list("pk", "building", "unit_type", "taken")) \
         if plan.is_realtime else []
     totals = Counter((b, t) for _, b, t, _ in units)
@@ -188,16 +171,7 @@ def project_catalogue(project: Project, *, building: str = "", plan_open: bool =
     entry = {"offers": offers, "totals": dict(totals), "tabs": _building_tabs(totals)}
     # The offered unit types with it, as the family's next page (the 告知书) asks for them.
     kept.set_many({key: entry, _key(plan, "offered", project.pk): frozenset(unit_type for unit_type, _ in offers)})
-    _remember_buildings(plan, project, entry)
-    return entry, [(pk, b, t) for pk, b, t, taken in units if taken], rows
-
-
-def _remember_buildings(plan: Plan, project: Project, entry: dict) -> None:
-    key = (plan.catalogue_token, project.pk)
-    if entry["tabs"] and key not in _buildings:
-        if len(_buildings) >= BUILDINGS_KEPT:
-            _buildings.clear()
-        _buildings[key] = (entry["tabs"][0][0], frozenset(name for name, _, _ in entry["tabs"]))
+    return entry, [(pk, b, t) for pk, b, t, taken in units if taken]
 
 
 def _building_tabs(totals: Counter) -> list[tuple[str, int, str]]:
@@ -235,18 +209,10 @@ def offered_unit_types(project: Project) -> set[str]:
     return offered
 
 
-def _rows_key(project: Project, building: str, plan_open: bool) -> str:
-    return _key(project.plan, "rows", project.pk, building, plan_open)
-
-
-def building_rows(project: Project, building: str, *, plan_open: bool, read: dict[str, list] | None = None
-                  ) -> list[tuple[int, str, str, str]]:
-    """(id, unit_type, row free, row taken) for each unit of the building, in the order people count;
-    from `read` (`project_catalogue`'s) when the building's rows came with the entry."""
-    rows = (read or {}).get(building)
-    key = _rows_key(project, building, plan_open)
-    if rows is None:
-        rows = kept.get(key)
+def building_rows(project: Project, building: str, *, plan_open: bool) -> list[tuple[int, str, str, str]]:
+    """(id, unit_type, row free, row taken) for each unit of the building, in the order people count."""
+    key = _key(project.plan, "rows", project.pk, building, plan_open)
+    rows = kept.get(key)
     if rows is None:
         row = get_template("rentals/_unit_row.html")
         # Sorted here; the model's ordering would join rentals_project to sort by it.

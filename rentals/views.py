@@ -58,9 +58,7 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
         raise Http404
     if (refusal := gate(request)) is not None:
         return refusal
-    plan_open = project.plan.is_open()
-    entry, taken, rows_read = catalogue.project_catalogue(project, building=request.GET.get("building", ""),
-                                                          plan_open=plan_open)
+    entry, taken = catalogue.project_catalogue(project)
     offer_types = [unit_type for unit_type, _ in entry["offers"]]
     now = timezone.now()
     context = {"project": project, "plan": project.plan, "now": now, "state": project.plan.state(now),
@@ -68,15 +66,14 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
                "back_query": urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type")})}
     status = 200
     if project.plan.is_realtime:
-        context.update(_units_context(request, project, offer_types, entry, taken, rows_read, plan_open))
+        context.update(_units_context(request, project, offer_types, entry, taken))
         status = 400 if context["form"].errors else 200
     else:  # no units: the 套型 rows as drawn, without a 可选 column
         context["offer_table"] = _as_loop([row for _, row in entry["offers"]], *OFFER_LOOP)
     return render(request, "rentals/project.html", context, status=status)
 
 
-def _units_context(request: HttpRequest, project: Project, offer_types: list[str], entry: dict, taken: list,
-                   rows_read: dict, plan_open: bool) -> dict:
+def _units_context(request: HttpRequest, project: Project, offer_types: list[str], entry: dict, taken: list) -> dict:
     """The 套型 rows and building tabs with what is free of each, and the chosen building's rows,
     each free or taken as it is now."""
     totals = entry["totals"]
@@ -95,7 +92,7 @@ def _units_context(request: HttpRequest, project: Project, offer_types: list[str
     building = chosen.pop("building", None) or next(iter(free), None)
     unit_type, free_only = chosen.get("unit_type"), chosen.get("free")
     taken_ids = {pk for pk, _, _ in taken}
-    rows = catalogue.building_rows(project, building, plan_open=plan_open, read=rows_read) if building else []
+    rows = catalogue.building_rows(project, building, plan_open=project.plan.is_open()) if building else []
     unit_rows = [taken_row if pk in taken_ids else free_row for pk, row_type, free_row, taken_row in rows
                  if (not unit_type or row_type == unit_type) and not (free_only and pk in taken_ids)]
     keep_query = urlencode({k: v for k, v in request.GET.items() if k in ("district", "unit_type", "free") and v})
