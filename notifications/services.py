@@ -14,7 +14,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.sms import SmsError, send_sms
 from bphc.masking import mask_phone
-from bphc.statements import insert_one
+from bphc.statements import insert_all
 
 from .models import Notification, PlanReminder
 
@@ -25,7 +25,7 @@ def notification_enqueue(*, phone: str, purpose: str, params: dict, about: model
     """Write the notification and its delivery job in the caller's transaction (call it inside one).
 
     Roll the caller back and both are gone; commit it and a worker sends the text. No savepoint
-    of its own: two INSERTs are all it adds to a registration.
+    of its own: one INSERT of the two rows (two on SQLite) is all it adds to a registration.
     """
     from .tasks import deliver
 
@@ -35,24 +35,25 @@ def notification_enqueue(*, phone: str, purpose: str, params: dict, about: model
         about_type=ContentType.objects.get_for_model(about) if about is not None else None,
         about_id=about.pk if about is not None else None,
     )
-    notification.job_id = _delivery_job(deliver, str(notification.pk))
-    insert_one(notification)  # written out: every registration of the rush makes one (bphc/statements.py)
+    job = _delivery_job(deliver, str(notification.pk))
+    notification.job_id = job.id
+    # Written out, the two in one statement: every registration of the rush makes them (bphc/statements.py).
+    insert_all(job, notification)
     return notification
 
 
-def _delivery_job(deliver, notification_id: str):
-    """The row `deliver.enqueue(notification_id)` writes, written out: enqueue checks the task's
-    signature, builds its result object twice and sends a signal whose receiver logs a debug
-    line, and its INSERT goes through the ORM — 0.33 ms of app CPU against 0.17 this way, for
-    every registration of the rush (bench/README.md). Runs as soon as a worker is free, as a job
+def _delivery_job(deliver, notification_id: str) -> DBTaskResult:
+    """The row `deliver.enqueue(notification_id)` writes, made here for the caller to insert:
+    enqueue checks the task's signature, builds its result object twice and sends a signal whose
+    receiver logs a debug line, and its INSERT goes through the ORM — 0.33 ms of app CPU against
+    0.17 written out, for every registration of the rush (bench/README.md). Runs as soon as a worker is free, as a job
     enqueued without `run_after` does; a later retry goes through `enqueue` (`_schedule`).
     tests/notifications/test_delivery.py compares the row with enqueue's."""
     backend = deliver.get_backend()
     job = DBTaskResult(id=backend._get_id(), args_kwargs={"args": [notification_id], "kwargs": {}},
                        priority=deliver.priority, task_path=deliver.module_path, queue_name=deliver.queue_name,
                        run_after=get_date_max(), backend_name=backend.alias)
-    insert_one(job)
-    return job.id
+    return job
 
 
 def _schedule(notification_id, *, run_after: dt.datetime, **changes) -> None:

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from bphc.statements import insert_one, read_one
+from bphc.statements import insert_all, insert_one, read_one
 from filings.models import Filing
 from notifications.models import Notification
 from registrations.models import Registration
@@ -44,6 +46,37 @@ def test_an_insert_writes_what_save_would():
                            params={"number": "KS-000001", "plan": "快速配租"}, created_at=now, next_attempt_at=now)
     insert_one(written)
     assert _fields(Notification.objects.get(pk=written.pk)) == _fields(written)
+
+
+def test_rows_inserted_together_are_what_save_would_write_in_one_statement_on_postgresql():
+    from notifications.services import _delivery_job
+    from notifications.tasks import deliver
+
+    now = timezone.now()
+    notification = Notification(phone="13900002222", purpose=Notification.Purpose.REGISTERED,
+                                params={"number": "SS-000002"}, created_at=now, next_attempt_at=now)
+    job = _delivery_job(deliver, str(notification.pk))
+    notification.job_id = job.id
+    with CaptureQueriesContext(connection) as queries:
+        insert_all(job, notification)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert _fields(DBTaskResult.objects.get(pk=job.pk)) == _fields(job)
+    assert _fields(Notification.objects.get(pk=notification.pk)) == _fields(notification)
+
+
+def test_rows_without_their_keys_are_refused_before_anything_is_written(family):
+    project = make_project(make_plan("ST-KS3"), "XM-ST3", ("一居室",))
+    registration = Registration(number="ST-3", check_code="ABCDEFGH", filing=family.filing, actor=family,
+                                plan=project.plan, project=project, unit_type="一居室", created_at=timezone.now(),
+                                notice_acknowledged_at=timezone.now(), person_digest=family.filing.id_digest)
+    now = timezone.now()
+    notification = Notification(phone="13900003333", purpose=Notification.Purpose.REGISTERED, params={},
+                                created_at=now, next_attempt_at=now)
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite inserts one by one, each with insert_one")
+    with pytest.raises(ValueError, match="Registration has none"):
+        insert_all(notification, registration)
+    assert not Notification.objects.filter(pk=notification.pk).exists()
 
 
 def test_an_insert_gets_the_new_rows_id(family):
