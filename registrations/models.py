@@ -123,30 +123,42 @@ class Registration(models.Model):
         registration.filing = filing
         return registration
 
-    def insert_numbered(self) -> None:
+    def insert_numbered(self, *, claiming: Unit | None = None) -> bool:
         """Insert the new registration with its readable 登记编号: the plan's code and the primary
-        key, so no per-plan counter row becomes the hot spot of an opening rush.
+        key, so no per-plan counter row becomes the hot spot of an opening rush. With `claiming`,
+        only if that unit is still free, taking it: False (and nothing written) when it is not.
 
-        On PostgreSQL the INSERT takes the key from the sequence and makes the number from it, in
-        one statement: an UPDATE after the INSERT rewrote the row and every one of its indexes,
-        and a nextval of its own was a round trip more (issue 18). SQLite (the first run) numbers
-        the row as it goes in, so it gets its number after. Statements written out, as the rush's
-        others are (bphc/statements.py).
+        On PostgreSQL the INSERT takes the key from the sequence and makes the number from it, and
+        the claim is a data-modifying WITH of it, all in one statement: an UPDATE after the INSERT
+        rewrote the row and every one of its indexes, and a nextval or a claim of its own was a
+        round trip more (issue 18). Only one statement finds the unit free, whatever `unit.taken`
+        says (it may be older than the caller's transaction). SQLite (the first run) claims first,
+        then numbers the row as it goes in, so it gets its number after. Statements written out, as
+        the rush's others are (bphc/statements.py).
         """
         table = self._meta.db_table
         if connection.vendor == "postgresql":
-            sql, fields = _numbered_insert()
+            sql, fields = _numbered_insert(claiming is not None)
             values = [f.get_db_prep_save(f.pre_save(self, True), connection) for f in fields]
+            claim = [True, claiming.pk, False] if claiming is not None else []
             with connection.cursor() as cursor:
-                cursor.execute(sql, [self.plan.code, *values, table])
-                self.pk, self.number = cursor.fetchone()
+                cursor.execute(sql, [*claim, self.plan.code, *values, table])
+                row = cursor.fetchone()
+            if row is None:
+                return False
+            self.pk, self.number = row
             self._state.adding, self._state.db = False, connection.alias
-            return
-        self.number = f"tmp-{uuid.uuid4().hex}"
-        insert_one(self)
-        self.number = f"{self.plan.code}-{self.pk:06d}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET number = %s WHERE id = %s", [self.number, self.pk])
+        else:
+            if claiming is not None and not claiming.claim():
+                return False
+            self.number = f"tmp-{uuid.uuid4().hex}"
+            insert_one(self)
+            self.number = f"{self.plan.code}-{self.pk:06d}"
+            with connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET number = %s WHERE id = %s", [self.number, self.pk])
+        if claiming is not None:
+            claiming.taken = True
+        return True
 
     @staticmethod
     def new_check_code() -> str:
@@ -191,9 +203,10 @@ DECIDING = [f.attname for f in Registration._meta.concrete_fields
 
 
 @cache
-def _numbered_insert() -> tuple[str, list]:
+def _numbered_insert(claiming: bool) -> tuple[str, list]:
     """The registration's INSERT on PostgreSQL: the key from the sequence, the 登记编号 (the plan's
-    code, "-", the key with at least six digits, as f"{code}-{pk:06d}" writes it) made from it."""
+    code, "-", the key with at least six digits, as f"{code}-{pk:06d}" writes it) made from it;
+    `claiming`: only if the UPDATE that takes the unit finds it free (its parameters first)."""
     quote = connection.ops.quote_name
     fields = [f for f in Registration._meta.concrete_fields if f.attname not in ("id", "number")]
     key = "k.n::text"
@@ -201,6 +214,9 @@ def _numbered_insert() -> tuple[str, list]:
     # since in a SELECT list nothing else tells PostgreSQL what a parameter is.
     values = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
     columns = ", ".join(quote(f.column) for f in fields)
-    return (f"INSERT INTO {quote(Registration._meta.db_table)} (id, number, {columns})"
+    claim = (f"WITH claimed AS (UPDATE {quote(Unit._meta.db_table)} SET taken = %s WHERE id = %s AND taken = %s"
+             f" RETURNING id) " if claiming else "")
+    return (f"{claim}INSERT INTO {quote(Registration._meta.db_table)} (id, number, {columns})"
             f" SELECT k.n, CAST(%s AS text) || '-' || lpad({key}, greatest(6, length({key})), '0'), {values}"
-            f" FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n) AS k RETURNING id, number"), fields
+            f" FROM {'claimed, ' if claiming else ''}(SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n) AS k"
+            f" RETURNING id, number"), fields

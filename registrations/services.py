@@ -118,21 +118,20 @@ def _create(*, filing, actor, project, unit_type, unit, channel, clerk, consent,
     if reasons:
         raise RegistrationRefused(reasons)
     if unit is not None:
-        # The claim itself is the check that counts: `unit.taken` may be older than this
-        # transaction (the caller read it), but only one UPDATE finds the unit free.
         unit_type = unit.unit_type
-        if not unit.claim():
-            mine = blocking_registration(filing=filing, plan_id=project.plan_id)
-            if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
-                return mine, False
-            raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE)
     registration = Registration(
         check_code=Registration.new_check_code(),
         filing=filing, person_digest=filing.id_digest, actor=actor, plan=plan, project=project,
         unit_type=unit_type, unit=unit,
         notice_acknowledged_at=now, channel=channel, clerk=clerk, consent=consent, created_at=now,
     )
-    registration.insert_numbered()
+    # For a unit, the claim in the insert is the check that counts: `unit.taken` may be older than
+    # this transaction (the caller read it), but only one claim finds the unit free.
+    if not registration.insert_numbered(claiming=unit):
+        mine = blocking_registration(filing=filing, plan_id=project.plan_id)
+        if is_repeat(filing=filing, existing=mine, project=project, unit_type=unit_type, unit=unit):
+            return mine, False
+        raise _refuse(eligibility.UNIT_TAKEN, eligibility.UNIT_TAKEN_MESSAGE)
     if clerk is not None:
         audit_record(
             actor=clerk, action="现场协助登记", target=registration, reason=consent,
