@@ -314,3 +314,14 @@ class TestDeploys:
         theirs = other_client(other_family)
         assert "套型登记" in page(theirs, detail(realtime_project))
         assert realtime_project.name in page(theirs, listing(plan))
+
+
+def test_a_value_filled_in_is_escaped_as_the_template_escapes_it():
+    from decimal import Decimal
+
+    from django.utils.functional import lazystr
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    for value in ("<b>\"A&B's\"</b>", "1单元", 12, Decimal("45.50"), mark_safe("<i>x</i>"), lazystr("<a>"), None, ""):
+        assert catalogue._escaped(value) == conditional_escape(value), value
