@@ -104,11 +104,8 @@ def insert_all(*objs: models.Model) -> None:
     """insert_one for new instances whose keys are made before the insert (UUIDs), in one round
     trip on PostgreSQL: each but the last a data-modifying WITH of the last's INSERT. A
     registration's notification and its delivery job are two rows the rush writes together for
-    every family (bench/README.md). Elsewhere (SQLite, the first run) one INSERT each."""
-    if connection.vendor != "postgresql":
-        for obj in objs:
-            insert_one(obj)
-        return
+    every family (bench/README.md). Elsewhere (SQLite, the first run) one INSERT each. A row
+    without its key is refused before any is written, on either database."""
     statements, values = [], []
     for obj in objs:
         sql, fields, returning = _insert(type(obj), obj.pk is not None)
@@ -116,6 +113,10 @@ def insert_all(*objs: models.Model) -> None:
             raise ValueError(f"insert_all needs each row's key made before the insert: {type(obj).__name__} has none")
         statements.append(sql)
         values += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if connection.vendor != "postgresql":
+        for obj in objs:
+            insert_one(obj)
+        return
     *first, last = statements
     with connection.cursor() as cursor:
         cursor.execute("".join(f"{'WITH' if n == 0 else ','} _{n} AS ({sql}) " for n, sql in enumerate(first))

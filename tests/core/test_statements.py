@@ -72,8 +72,6 @@ def test_rows_without_their_keys_are_refused_before_anything_is_written(family):
     now = timezone.now()
     notification = Notification(phone="13900003333", purpose=Notification.Purpose.REGISTERED, params={},
                                 created_at=now, next_attempt_at=now)
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite inserts one by one, each with insert_one")
     with pytest.raises(ValueError, match="Registration has none"):
         insert_all(notification, registration)
     assert not Notification.objects.filter(pk=notification.pk).exists()
